@@ -1,0 +1,181 @@
+/** Kysely table interfaces, one per table of db/migrations. Columns are snake_case as in SQL. */
+import type { Generated, Insertable, Selectable, Updateable } from 'kysely';
+
+export interface CeremoniesTable {
+  id: string;
+  slug: string;
+  phase: string;
+  time_zone: string;
+  /** JSON array of locale codes, the first being the default. */
+  locales: string;
+  /** JSON: name, description, organizer, venue, ceremonyDate, website. */
+  content: string;
+  /** JSON of the parsed Rules. */
+  rules: string;
+  rules_hash: string | null;
+  nominees_hash: string | null;
+  lot_commitment: string | null;
+  lot_secret_wrapped: string | null;
+  pepper_wrapped: string;
+  nominating_opens: number | null;
+  nominating_closes: number | null;
+  voting_opens: number | null;
+  voting_closes: number | null;
+  judging_opens: number | null;
+  judging_closes: number | null;
+  version: Generated<number>;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface TracksTable {
+  id: string;
+  ceremony_id: string;
+  slug: string;
+  position: number;
+  content: string;
+}
+
+export interface CategoriesTable {
+  id: string;
+  ceremony_id: string;
+  track_id: string;
+  slug: string;
+  position: number;
+  content: string;
+  k: number | null;
+  winners: number;
+  minors_allowed: number;
+}
+
+export interface NomineesTable {
+  id: string;
+  ceremony_id: string;
+  category_id: string;
+  slug: string;
+  position: number;
+  status: string;
+  content: string;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface InstitutionsTable {
+  id: string;
+  ceremony_id: string;
+  slug: string;
+  position: number;
+  weight: number;
+  content: string;
+}
+
+export interface EventsTable {
+  chain: string;
+  seq: number;
+  at: number;
+  actor: string;
+  type: string;
+  /** Canonical JSON of {seq, at, actor, type, payload}: the exact text that was hashed. */
+  body: string;
+  prev: string;
+  hash: string;
+}
+
+export interface DisclosuresTable {
+  commitment: string;
+  chain: string;
+  salt: string;
+  value: string;
+}
+
+export interface OrganizersTable {
+  id: string;
+  email: string;
+  created_at: number;
+}
+
+export interface OrganizerRolesTable {
+  organizer_id: string;
+  ceremony_id: string;
+  pseudonym: string;
+  created_at: number;
+}
+
+export interface LoginCodesTable {
+  id: string;
+  purpose: string;
+  subject: string;
+  code_hash: string;
+  expires_at: number;
+  attempts: Generated<number>;
+  used: Generated<number>;
+  created_at: number;
+}
+
+export interface ThrottlesTable {
+  key: string;
+  window_start: number;
+  count: number;
+}
+
+export interface SpentTokensTable {
+  id: string;
+  spent_at: number;
+}
+
+export interface OutboxTable {
+  id: string;
+  ceremony_id: string | null;
+  kind: string;
+  to_address: string;
+  subject: string;
+  text_body: string;
+  html_body: string | null;
+  status: string;
+  attempts: Generated<number>;
+  next_attempt_at: number;
+  lease_until: number | null;
+  last_error: string | null;
+  provider_id: string | null;
+  created_at: number;
+  sent_at: number | null;
+}
+
+export interface KeysTable {
+  kid: string;
+  purpose: string;
+  alg: string;
+  secret_wrapped: string;
+  public_jwk: string | null;
+  created_at: number;
+  retired_at: number | null;
+}
+
+export interface Database {
+  ceremonies: CeremoniesTable;
+  tracks: TracksTable;
+  categories: CategoriesTable;
+  nominees: NomineesTable;
+  institutions: InstitutionsTable;
+  events: EventsTable;
+  disclosures: DisclosuresTable;
+  organizers: OrganizersTable;
+  organizer_roles: OrganizerRolesTable;
+  login_codes: LoginCodesTable;
+  throttles: ThrottlesTable;
+  spent_tokens: SpentTokensTable;
+  outbox: OutboxTable;
+  keys: KeysTable;
+}
+
+export type CeremonyRow = Selectable<CeremoniesTable>;
+export type NewCeremony = Insertable<CeremoniesTable>;
+export type CeremonyUpdate = Updateable<CeremoniesTable>;
+export type TrackRow = Selectable<TracksTable>;
+export type CategoryRow = Selectable<CategoriesTable>;
+export type NomineeRow = Selectable<NomineesTable>;
+export type InstitutionRow = Selectable<InstitutionsTable>;
+export type EventRow = Selectable<EventsTable>;
+export type OrganizerRow = Selectable<OrganizersTable>;
+export type OutboxRow = Selectable<OutboxTable>;
+export type NewOutbox = Insertable<OutboxTable>;

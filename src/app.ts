@@ -1,0 +1,119 @@
+/**
+ * createApp(deps): the whole Laurel app. Knows no runtime: no fs, no better-sqlite3, no process; Node
+ * (server.ts), Workers (worker.ts) and tests build the deps and call this.
+ */
+import { OpenAPIHono } from '@hono/zod-openapi';
+import { bodyLimit } from 'hono/body-limit';
+import { secureHeaders } from 'hono/secure-headers';
+import { ceremonyRoutes } from './ceremonies/routes';
+import type { AppDeps } from './deps';
+import { ApiError, onError } from './errors';
+import type { Env } from './http/router';
+import { apiReferencePage } from './http/reference';
+import { devOutboxRoutes } from './mail/routes';
+import { organizerRoutes } from './organizers/routes';
+import { randomBase32 } from './store/ids';
+import { webRoutes } from './web/routes';
+
+export const VERSION = '0.1.0';
+
+export function createApp(deps: AppDeps) {
+  const app = new OpenAPIHono<Env>();
+
+  app.use('*', async (c, next) => {
+    c.set('requestId', c.req.header('x-request-id')?.slice(0, 64) || randomBase32(12));
+    await next();
+    c.header('x-request-id', c.get('requestId'));
+  });
+  app.use(
+    '*',
+    secureHeaders({
+      contentSecurityPolicy: {
+        defaultSrc: ["'self'"],
+        styleSrc: ["'self'", "'unsafe-inline'"],
+        imgSrc: ["'self'", 'data:'],
+        formAction: ["'self'"],
+        frameAncestors: ["'none'"],
+        baseUri: ["'none'"],
+      },
+      referrerPolicy: 'same-origin',
+    }),
+  );
+  app.use(
+    '*',
+    bodyLimit({
+      maxSize: 2 * 1024 * 1024,
+      onError: () => {
+        throw new ApiError('payload-too-large', 'The request body is larger than 2 MB.');
+      },
+    }),
+  );
+  app.onError(onError);
+  app.notFound((c) => onError(new ApiError('not-found', `No route ${c.req.method} ${c.req.path}.`), c));
+
+  app.get('/health', async (c) => {
+    const dbNow = await deps.store.readNow();
+    return c.json({ status: 'ok', version: VERSION, database: deps.store.dialect, time: new Date(dbNow).toISOString() });
+  });
+
+  app.route('/', organizerRoutes(deps));
+  app.route('/', ceremonyRoutes(deps));
+  if (deps.config.devMail) app.route('/dev/outbox', devOutboxRoutes(deps.store));
+  app.route('/', webRoutes(deps));
+
+  app.openAPIRegistry.registerComponent('securitySchemes', 'bearerAuth', { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' });
+  app.get('/openapi.json', (c) => c.json(document()));
+  app.get('/api-docs', (c) => c.html(apiReferencePage(document() as Parameters<typeof apiReferencePage>[0])));
+  documentPlainRoutes(app);
+  const document = () =>
+    app.getOpenAPI31Document({
+      openapi: '3.1.0',
+      info: {
+        title: 'Laurel API',
+        version: VERSION,
+        description:
+          'Awards, nominations, verified public voting, jury scoring and auditable tallies. Errors are application/problem+json with a stable `code`.',
+      },
+    });
+  return app;
+}
+
+/**
+ * Routes written without a zod route definition (pages, /health, the documents themselves) still belong in the
+ * OpenAPI document: each is registered from the router's own table, so none can be forgotten.
+ */
+function documentPlainRoutes(app: OpenAPIHono<Env>) {
+  const documented = new Set(
+    app.openAPIRegistry.definitions.flatMap((d) => (d.type === 'route' ? [`${d.route.method} ${d.route.path}`] : [])),
+  );
+  const seen = new Set<string>();
+  for (const route of app.routes) {
+    const method = route.method.toLowerCase();
+    if (!['get', 'post', 'put', 'patch', 'delete'].includes(method)) continue;
+    const path = route.path.replace(/:([A-Za-z0-9_]+)(\{[^}]*\})?/g, '{$1}');
+    const key = `${method} ${path}`;
+    if (documented.has(key) || seen.has(key) || path.includes('*')) continue;
+    seen.add(key);
+    const params = [...path.matchAll(/\{([^}]+)\}/g)].map((m) => ({ name: m[1]!, in: 'path' as const, required: true, schema: { type: 'string' as const } }));
+    const isPage = !path.startsWith('/api/') && !['/health', '/openapi.json'].includes(path);
+    app.openAPIRegistry.registerPath({
+      method: method as 'get',
+      path,
+      tags: [isPage ? 'Pages' : 'Service'],
+      summary: PLAIN_ROUTE_SUMMARIES[key] ?? (isPage ? 'Server-rendered page (HTML, works without JavaScript)' : 'Service route'),
+      ...(params.length ? { parameters: params } : {}),
+      responses: {
+        200: { description: isPage ? 'HTML page' : 'JSON' },
+        ...(method === 'post' ? { 303: { description: 'Redirect after a form post' }, 403: { description: 'CSRF check failed' } } : {}),
+      },
+    } as never);
+  }
+}
+
+const PLAIN_ROUTE_SUMMARIES: Record<string, string> = {
+  'get /health': 'Liveness and database check: status, version, database kind and the database clock',
+  'get /openapi.json': 'This OpenAPI 3.1 document',
+  'get /api-docs': 'The API reference page',
+};
+
+export type LaurelApp = ReturnType<typeof createApp>;

@@ -1,0 +1,83 @@
+/** Every query of awards, tracks, categories, nominees and institutions: Kysely only. */
+import { type Compilable, type Kysely, sql } from 'kysely';
+import type { Database } from '../../db/schema';
+import type { Store } from '../store/store';
+import type { AwardRows } from './model';
+
+/** D1 binds at most 100 parameters per statement: multi-row inserts are cut to fit. */
+const MAX_PARAMS = 100;
+
+export function chunkedInsert<T extends keyof Database & string>(
+  db: Kysely<Database>,
+  table: T,
+  rows: Record<string, unknown>[],
+): Compilable[] {
+  if (rows.length === 0) return [];
+  const perRow = Object.keys(rows[0]!).length;
+  const size = Math.max(1, Math.floor(MAX_PARAMS / perRow));
+  const out: Compilable[] = [];
+  for (let i = 0; i < rows.length; i += size) out.push(db.insertInto(table).values(rows.slice(i, i + size) as never));
+  return out;
+}
+
+export async function findCeremony(db: Kysely<Database>, slugOrId: string) {
+  return db
+    .selectFrom('ceremonies')
+    .selectAll()
+    .where((eb) => eb.or([eb('slug', '=', slugOrId), eb('id', '=', slugOrId)]))
+    .executeTakeFirst();
+}
+
+export async function listCeremonies(db: Kysely<Database>, opts: { includeDrafts: boolean; ids?: string[] }) {
+  let q = db.selectFrom('ceremonies').selectAll().orderBy('created_at', 'desc');
+  if (!opts.includeDrafts) q = q.where('phase', '!=', 'draft');
+  if (opts.ids) q = opts.ids.length ? q.where('id', 'in', opts.ids) : q.where(sql<boolean>`1 = 0`);
+  return q.execute();
+}
+
+export async function countCeremonies(db: Kysely<Database>): Promise<number> {
+  const row = await db.selectFrom('ceremonies').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirst();
+  return Number(row?.n ?? 0);
+}
+
+export async function loadAwardRows(db: Kysely<Database>, slugOrId: string): Promise<AwardRows | undefined> {
+  const ceremony = await findCeremony(db, slugOrId);
+  if (!ceremony) return undefined;
+  const id = ceremony.id;
+  const [tracks, categories, nominees, institutions] = await Promise.all([
+    db.selectFrom('tracks').selectAll().where('ceremony_id', '=', id).orderBy('position').execute(),
+    db.selectFrom('categories').selectAll().where('ceremony_id', '=', id).orderBy('position').execute(),
+    db.selectFrom('nominees').selectAll().where('ceremony_id', '=', id).orderBy('category_id').orderBy('position').orderBy('slug').execute(),
+    db.selectFrom('institutions').selectAll().where('ceremony_id', '=', id).orderBy('position').execute(),
+  ]);
+  return { ceremony, tracks, categories, nominees, institutions };
+}
+
+export function insertAwardStatements(store: Store, rows: Omit<AwardRows, 'ceremony'> & { ceremony: Record<string, unknown> }) {
+  const { db } = store;
+  return [
+    db.insertInto('ceremonies').values(rows.ceremony as never),
+    ...chunkedInsert(db, 'tracks', rows.tracks as never),
+    ...chunkedInsert(db, 'categories', rows.categories as never),
+    ...chunkedInsert(db, 'nominees', rows.nominees as never),
+    ...chunkedInsert(db, 'institutions', rows.institutions as never),
+  ];
+}
+
+/** Deletes the structure (not the award row) of a draft, so that a new definition can replace it. */
+export function deleteStructureStatements(store: Store, ceremonyId: string): Compilable[] {
+  const { db } = store;
+  return [
+    db.deleteFrom('nominees').where('ceremony_id', '=', ceremonyId),
+    db.deleteFrom('categories').where('ceremony_id', '=', ceremonyId),
+    db.deleteFrom('tracks').where('ceremony_id', '=', ceremonyId),
+    db.deleteFrom('institutions').where('ceremony_id', '=', ceremonyId),
+  ];
+}
+
+/** SQL condition: the award is in one of these phases (and, with a version, unchanged since it was read). */
+export function ceremonyIs(db: Kysely<Database>, ceremonyId: string, phases: readonly string[], version?: number) {
+  let q = db.selectFrom('ceremonies').select(sql`1`.as('one')).where('id', '=', ceremonyId).where('phase', 'in', phases);
+  if (version !== undefined) q = q.where('version', '=', version);
+  return sql<boolean>`exists ${q}`;
+}

@@ -1,0 +1,173 @@
+/** The `laurel` command. Each command opens the database named by DATABASE_URL (default ./data/laurel.sqlite). */
+import { readFileSync, writeFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { verifyChain } from './audit/chain';
+import { SITE_CHAIN, listEvents } from './audit/log';
+import { rowsToDefinition } from './ceremonies/model';
+import { loadAwardRows } from './ceremonies/repository';
+import { AwardDefinition, Phase } from './ceremonies/schemas';
+import { createAward, movePhase, requireAward, runSchedule } from './ceremonies/service';
+import { seedExample } from './ceremonies/seed';
+import type { AppDeps } from './deps';
+import { ApiError } from './errors';
+import { addOrganizer } from './organizers/service';
+import { loadNodeConfig, nodeDeps, readExample } from './runtime/node';
+import { backupSqlite } from './store/backup';
+
+const USAGE = `laurel: run and audit awards
+
+Usage:
+  laurel migrate                              apply database migrations
+  laurel import FILE [--open]                 create an award from a definition (draft; --open starts nominations)
+  laurel export SLUG [--out FILE]             print an award's definition (the import format)
+  laurel seed                                 import the STEM4ALL example if the database has no award
+  laurel organizer add EMAIL [--ceremony SLUG]
+                                              make EMAIL a site organizer, or an organizer of one award
+  laurel phase SLUG PHASE                     move an award to nominating, voting or judging
+  laurel tick                                 run due schedule moves and deliver queued mail once
+  laurel chain SLUG|site                      verify an event chain in the database
+  laurel backup [FILE]                        online backup of the SQLite database (default data/backup-<time>.sqlite)
+  laurel verify BUNDLE [--witness SEQ:HASH]   (not available yet: comes with the audit bundle)
+  laurel demo | laurel bench                  (not available yet)
+
+Environment: DATABASE_URL (file:PATH or postgres://…), MASTER_SECRET, SMTP_URL; see README.md.`;
+
+async function main(argv: string[]): Promise<number> {
+  const { positionals, values } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      open: { type: 'boolean' },
+      out: { type: 'string' },
+      ceremony: { type: 'string' },
+      witness: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  const [command, ...rest] = positionals;
+  if (!command || values.help) {
+    console.log(USAGE);
+    return command || values.help ? 0 : 2;
+  }
+  if (['verify', 'demo', 'bench'].includes(command)) {
+    console.error(`laurel ${command} is not available yet in this version (see README.md, "What works today").`);
+    return 2;
+  }
+  const config = loadNodeConfig();
+  if (command === 'backup') {
+    if (config.DATABASE_URL?.startsWith('postgres')) {
+      console.error('On PostgreSQL use pg_dump (see docs/deploy.md); laurel backup copies the SQLite file.');
+      return 2;
+    }
+    const target = rest[0] ?? `data/backup-${new Date().toISOString().replace(/[:.]/g, '-')}.sqlite`;
+    const pages = await backupSqlite(config.DATABASE_URL, target);
+    console.log(`Backed up ${pages} pages to ${target}. Keep the master secret (MASTER_SECRET or data/master.key) with it.`);
+    return 0;
+  }
+  const deps = await nodeDeps(config);
+  try {
+    return await run(deps, command, rest, values);
+  } finally {
+    await deps.store.close();
+  }
+}
+
+async function run(
+  deps: AppDeps,
+  command: string,
+  args: string[],
+  values: { open?: boolean; out?: string; ceremony?: string },
+): Promise<number> {
+  switch (command) {
+    case 'migrate':
+      console.log(`Database is migrated (${deps.store.dialect}).`);
+      return 0;
+    case 'import': {
+      const file = need(args[0], 'FILE');
+      const parsed = AwardDefinition.safeParse(JSON.parse(readFileSync(file, 'utf8')));
+      if (!parsed.success) {
+        console.error(`${file} is not a valid award definition:`);
+        for (const issue of parsed.error.issues) console.error(`  ${issue.path.join('.')}: ${issue.message}`);
+        return 1;
+      }
+      const { id } = await createAward(deps, parsed.data, 'cli');
+      console.log(`Imported "${parsed.data.slug}" as a draft (${id}).`);
+      if (values.open) {
+        await movePhase(deps, await requireAward(deps, id), 'nominating', 'cli', 'hand');
+        console.log('Nominations are open.');
+      }
+      return 0;
+    }
+    case 'export': {
+      const rows = await loadAwardRows(deps.store.db, need(args[0], 'SLUG'));
+      if (!rows) throw new ApiError('not-found', `No award "${args[0]}".`);
+      const text = JSON.stringify(rowsToDefinition(rows), null, 2) + '\n';
+      if (values.out) writeFileSync(values.out, text);
+      else process.stdout.write(text);
+      return 0;
+    }
+    case 'seed': {
+      const slug = await seedExample(deps, readExample() as never);
+      console.log(slug ? `Seeded "${slug}".` : 'The database holds an award already; nothing seeded.');
+      return 0;
+    }
+    case 'organizer': {
+      if (args[0] !== 'add') throw new ApiError('bad-request', 'Usage: laurel organizer add EMAIL [--ceremony SLUG]');
+      const email = need(args[1], 'EMAIL');
+      const ceremonyId = values.ceremony ? (await requireAward(deps, values.ceremony)).ceremony.id : null;
+      await addOrganizer(deps, email, ceremonyId, 'cli');
+      console.log(`${email} is now an organizer of ${values.ceremony ? `"${values.ceremony}"` : 'the site (all awards)'}.`);
+      return 0;
+    }
+    case 'phase': {
+      const award = await requireAward(deps, need(args[0], 'SLUG'));
+      const to = Phase.parse(need(args[1], 'PHASE'));
+      await movePhase(deps, award, to, 'cli', 'hand');
+      console.log(`"${award.ceremony.slug}" moved from ${award.ceremony.phase} to ${to}.`);
+      return 0;
+    }
+    case 'tick': {
+      const moves = await runSchedule(deps);
+      for (const m of moves) console.log(`${m.slug}: ${m.from} → ${m.to}`);
+      const report = await deps.mailer.flush();
+      console.log(`Mail: ${report.sent} sent, ${report.failed} failed, ${report.deferred} deferred by the throttle.`);
+      return 0;
+    }
+    case 'chain': {
+      const which = need(args[0], 'SLUG');
+      const chain = which === SITE_CHAIN ? SITE_CHAIN : (await requireAward(deps, which)).ceremony.id;
+      const events = [];
+      for (let after = 0; ; ) {
+        const page = await listEvents(deps.store.db, chain, { after, limit: 1000 });
+        events.push(...page);
+        if (page.length < 1000) break;
+        after = page[page.length - 1]!.seq;
+      }
+      const result = await verifyChain(events);
+      const head = events[events.length - 1];
+      if (result.ok) {
+        console.log(`Chain ${which}: ${events.length} events verify. Head ${head ? `${head.seq}:${head.hash}` : '(empty)'}`);
+        return 0;
+      }
+      for (const p of result.problems) console.error(`event ${p.seq}: ${p.problem}`);
+      return 1;
+    }
+    default:
+      console.error(`Unknown command "${command}".\n\n${USAGE}`);
+      return 2;
+  }
+}
+
+function need(value: string | undefined, name: string): string {
+  if (!value) throw new ApiError('bad-request', `Missing ${name}; see laurel --help.`);
+  return value;
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (err) => {
+    if (err instanceof ApiError) console.error(`laurel: ${err.detail}`);
+    else console.error(err);
+    process.exit(1);
+  },
+);

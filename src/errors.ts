@@ -1,0 +1,107 @@
+/**
+ * One error type with a stable machine code, and the one handler that renders every error as
+ * application/problem+json (RFC 9457). Tests assert codes, never messages.
+ */
+import type { Context } from 'hono';
+import type { ContentfulStatusCode } from 'hono/utils/http-status';
+import type { ZodError } from 'zod';
+import { isStorageUnavailable } from './store/store';
+
+export const PROBLEM_CODES = {
+  'bad-request': 400,
+  'validation-failed': 400,
+  'unauthenticated': 401,
+  'forbidden': 403,
+  'csrf-failed': 403,
+  'not-found': 404,
+  'conflict': 409,
+  'already-exists': 409,
+  'wrong-phase': 409,
+  'frozen': 409,
+  'phase-backwards': 409,
+  'schedule-invalid': 422,
+  'code-invalid': 400,
+  'code-expired': 400,
+  'code-locked': 429,
+  'token-invalid': 401,
+  'token-spent': 410,
+  'bootstrap-unavailable': 403,
+  'payload-too-large': 413,
+  'unsupported-media-type': 415,
+  'rate-limited': 429,
+  'busy': 503,
+  'storage-unavailable': 503,
+  'internal': 500,
+} as const satisfies Record<string, ContentfulStatusCode>;
+
+export type ProblemCode = keyof typeof PROBLEM_CODES;
+
+export interface FieldProblem {
+  /** JSON path of the offending field, e.g. `tracks.0.categories.1.slug`. */
+  path: string;
+  message: string;
+}
+
+export class ApiError extends Error {
+  readonly status: ContentfulStatusCode;
+  constructor(
+    readonly code: ProblemCode,
+    readonly detail: string,
+    readonly fields: FieldProblem[] = [],
+  ) {
+    super(detail);
+    this.status = PROBLEM_CODES[code];
+  }
+}
+
+export const problemType = (code: ProblemCode) => `urn:laurel:problem:${code}`;
+
+export function validationError(error: ZodError, where = 'body'): ApiError {
+  const fields = error.issues.map((issue) => ({
+    path: [where, ...issue.path.map(String)].join('.'),
+    message: issue.message,
+  }));
+  const first = fields[0];
+  return new ApiError('validation-failed', first ? `${first.path}: ${first.message}` : 'Invalid input.', fields);
+}
+
+export interface Problem {
+  type: string;
+  code: ProblemCode;
+  title: string;
+  status: number;
+  detail: string;
+  fields?: FieldProblem[];
+  instance?: string;
+}
+
+export function toProblem(err: ApiError, requestId?: string): Problem {
+  return {
+    type: problemType(err.code),
+    code: err.code,
+    title: err.code.replace(/-/g, ' '),
+    status: err.status,
+    detail: err.detail,
+    ...(err.fields.length ? { fields: err.fields } : {}),
+    ...(requestId ? { instance: `urn:laurel:request:${requestId}` } : {}),
+  };
+}
+
+/** Hono's onError: ApiError as problem+json; storage faults as 503; anything else logged and answered 500. */
+export function onError(err: Error, c: Context): Response {
+  const requestId = c.get('requestId' as never) as string | undefined;
+  let apiError: ApiError;
+  if (err instanceof ApiError) apiError = err;
+  else if (isStorageUnavailable(err)) {
+    console.error(JSON.stringify({ level: 'error', requestId, msg: 'storage unavailable', error: String(err) }));
+    apiError = new ApiError('storage-unavailable', 'The database cannot take this request now; nothing was changed. Try again shortly.');
+  } else if ('status' in err && (err as { status: number }).status === 413) {
+    apiError = new ApiError('payload-too-large', 'The request body is too large.');
+  } else {
+    console.error(JSON.stringify({ level: 'error', requestId, msg: 'unhandled', error: err.stack ?? String(err) }));
+    apiError = new ApiError('internal', 'Something went wrong on our side; nothing was changed.');
+  }
+  const headers: Record<string, string> = { 'content-type': 'application/problem+json; charset=utf-8' };
+  if (apiError.status === 503) headers['retry-after'] = '1';
+  return c.body(JSON.stringify(toProblem(apiError, requestId)), apiError.status, headers);
+}

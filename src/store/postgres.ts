@@ -1,0 +1,46 @@
+/** The PostgreSQL store (Node): several stateless Laurel servers may share one database. */
+import { Kysely, PostgresDialect } from 'kysely';
+import pg from 'pg';
+import type { Database } from '../../db/schema';
+import { type Store, compile, databaseNow, readDatabaseNow } from './store';
+
+export interface PostgresOptions {
+  url: string;
+  clock?: () => number;
+  maxConnections?: number;
+}
+
+const INT8 = 20;
+
+export function openPostgres({ url, clock, maxConnections = 10 }: PostgresOptions): Store {
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: maxConnections,
+    // Epoch milliseconds are BIGINT; they fit a JavaScript number exactly, so read them as numbers.
+    types: {
+      getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
+        oid === INT8 ? (value: string) => Number(value) : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
+    },
+  });
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  const now = databaseNow('postgres', clock);
+  return {
+    db,
+    dialect: 'postgres',
+    // A short transaction around the prepared batch; no statement in it reads to decide a later one.
+    batch: async (statements) =>
+      db.transaction().execute(async (trx) => {
+        const results = [];
+        for (const statement of statements) {
+          const result = await trx.executeQuery(compile(statement));
+          results.push({ changes: Number(result.numAffectedRows ?? result.rows.length) });
+        }
+        return results;
+      }),
+    now,
+    readNow: () => readDatabaseNow(db, now),
+    close: async () => {
+      await db.destroy();
+    },
+  };
+}

@@ -1,0 +1,94 @@
+/**
+ * The store: Kysely for reads and single statements, plus `batch` for atomic groups of prepared writes.
+ * There are no interactive transactions anywhere (D1 has none): a batch is sent whole, and its safety comes
+ * from constraints and from preconditions written into its statements (see `guard` in audit/log.ts).
+ */
+import { type Compilable, type CompiledQuery, type Kysely, type RawBuilder, sql } from 'kysely';
+import type { Database } from '../../db/schema';
+
+export type Dialect = 'sqlite' | 'postgres' | 'd1';
+
+export interface BatchResult {
+  /** Rows changed by the statement (0 for a guarded insert whose precondition did not hold). */
+  changes: number;
+}
+
+export interface Store {
+  readonly db: Kysely<Database>;
+  readonly dialect: Dialect;
+  /** Runs the statements in order, atomically: all take effect or none does. */
+  batch(statements: (Compilable | CompiledQuery)[]): Promise<BatchResult[]>;
+  /** The database clock in epoch milliseconds, as an SQL expression (or a fixed value under a test clock). */
+  now(): RawBuilder<number>;
+  /** Reads the database clock. */
+  readNow(): Promise<number>;
+  close(): Promise<void>;
+}
+
+export function compile(statement: Compilable | CompiledQuery): CompiledQuery {
+  return 'compile' in statement ? statement.compile() : statement;
+}
+
+/** SQL for "now" in epoch milliseconds on each dialect. */
+export function databaseNow(dialect: Dialect, fixedClock?: () => number): () => RawBuilder<number> {
+  if (fixedClock) return () => sql<number>`${fixedClock()}`;
+  if (dialect === 'postgres') return () => sql<number>`cast(extract(epoch from clock_timestamp()) * 1000 as bigint)`;
+  return () => sql<number>`cast(round((julianday('now') - 2440587.5) * 86400000) as integer)`;
+}
+
+export async function readDatabaseNow(db: Kysely<Database>, now: () => RawBuilder<number>): Promise<number> {
+  const { rows } = await sql<{ now: number | string }>`select ${now()} as now`.execute(db);
+  return Number(rows[0]?.now);
+}
+
+export type ConstraintKind = 'unique' | 'not-null' | 'check' | 'foreign-key';
+
+export interface ConstraintViolation {
+  kind: ConstraintKind;
+  /** The table the constraint belongs to, where the driver says it. */
+  table?: string;
+  /** The columns involved, where the driver says them. */
+  columns: string[];
+}
+
+/**
+ * Recognizes a constraint violation from any of the three drivers: better-sqlite3 and D1 report SQLite's
+ * message ("UNIQUE constraint failed: events.chain, events.seq"), pg reports SQLSTATE codes with fields.
+ */
+export function constraintViolation(err: unknown): ConstraintViolation | null {
+  if (!err || typeof err !== 'object') return null;
+  const e = err as { code?: unknown; message?: unknown; table?: unknown; column?: unknown; detail?: unknown; cause?: unknown };
+  const pgKinds: Record<string, ConstraintKind> = { '23505': 'unique', '23502': 'not-null', '23514': 'check', '23503': 'foreign-key' };
+  if (typeof e.code === 'string' && pgKinds[e.code]) {
+    const columns =
+      typeof e.column === 'string'
+        ? [e.column]
+        : typeof e.detail === 'string'
+          ? (/Key \(([^)]+)\)/.exec(e.detail)?.[1]?.split(',').map((c) => c.trim()) ?? [])
+          : [];
+    return { kind: pgKinds[e.code]!, table: typeof e.table === 'string' ? e.table : undefined, columns };
+  }
+  const message = typeof e.message === 'string' ? e.message : '';
+  const m = /(UNIQUE|NOT NULL|CHECK|FOREIGN KEY) constraint failed(?::\s*([^:]+))?/.exec(message);
+  if (m) {
+    const kind = ({ UNIQUE: 'unique', 'NOT NULL': 'not-null', CHECK: 'check', 'FOREIGN KEY': 'foreign-key' } as const)[
+      m[1] as 'UNIQUE'
+    ];
+    const targets = (m[2] ?? '').split(',').map((t) => t.trim()).filter(Boolean);
+    const table = targets[0]?.includes('.') ? targets[0].split('.')[0] : undefined;
+    return { kind, table, columns: targets.map((t) => t.split('.').pop()!.split(' ')[0]!) };
+  }
+  if (e.cause) return constraintViolation(e.cause);
+  return null;
+}
+
+/** Storage that cannot take writes now (locked, read-only, full, unreachable): answered 503, never 500. */
+export function isStorageUnavailable(err: unknown): boolean {
+  if (!err || typeof err !== 'object') return false;
+  const e = err as { code?: unknown; message?: unknown };
+  const code = typeof e.code === 'string' ? e.code : '';
+  if (/^SQLITE_(BUSY|LOCKED|READONLY|FULL|IOERR|CANTOPEN)/.test(code)) return true;
+  if (['53100', '53200', '57P01', '57P03', '25006', 'ECONNREFUSED', 'ECONNRESET'].includes(code)) return true;
+  const message = typeof e.message === 'string' ? e.message : '';
+  return /database is locked|readonly database|database or disk is full|D1_ERROR: .*(overloaded|timeout)/i.test(message);
+}
