@@ -2,12 +2,10 @@
  * Award operations: create from a definition, replace a draft's definition, edit rules and schedule, add and
  * edit nominees, move phases by hand or by schedule. Each is one atomic batch with its event.
  */
-import { sha256Hex } from '../audit/canonical';
-import { canonicalJson } from '../audit/canonical';
+import { bytesToHex, canonicalJson, sha256Hex } from '../audit/canonical';
 import { type Appended, commitChange } from '../audit/log';
 import type { AppDeps } from '../deps';
 import { ApiError } from '../errors';
-import { bytesToHex } from '../audit/canonical';
 import { randomBytes } from '../keys/wrap';
 import {
   type AwardRows,
@@ -18,11 +16,10 @@ import {
   rowInstants,
   scheduleToInstants,
 } from './model';
-import { checkTransition, instantsAfterMove, isFrozen, MANUAL_TARGETS, rank, scheduledPhase, scheduleProblems } from './phases';
+import { MANUAL_TARGETS, checkTransition, instantsAfterMove, isFrozen, scheduleProblems, scheduledPhase } from './phases';
 import {
   ceremonyIs,
   deleteStructureStatements,
-  findCeremony,
   insertAwardStatements,
   listCeremonies,
   loadAwardRows,
@@ -161,10 +158,10 @@ export async function movePhase(
 ): Promise<Appended> {
   const c = award.ceremony;
   const from = c.phase as Phase;
-  if (by === 'hand' && !MANUAL_TARGETS.includes(to))
-    throw new ApiError('wrong-phase', `An award moves to "${to}" through its results, not by hand.`);
   const refusal = checkTransition(from, to);
   if (refusal) throw new ApiError(refusal, `The award is in "${from}"; it cannot move back or stay with "${to}".`);
+  if (by === 'hand' && !MANUAL_TARGETS.includes(to))
+    throw new ApiError('wrong-phase', `An award moves to "${to}" through its results, not by hand.`);
   const now = by === 'hand' ? await deps.store.readNow() : deps.clock();
   const instants = instantsAfterMove(from, to, rowInstants(c), now);
   const freeze = !c.rules_hash && isFrozen(to) ? await freezeMaterial(deps, award) : undefined;
@@ -315,4 +312,3 @@ export async function updateNominee(
   });
 }
 
-export { rank, findCeremony };
