@@ -243,7 +243,9 @@ export function isoInZone(at: number, timeZone: string): string {
   const sign = offsetMinutes < 0 ? '-' : '+';
   const abs = Math.abs(offsetMinutes);
   const pad = (n: number) => String(n).padStart(2, '0');
-  return `${parts.year}-${parts.month}-${parts.day}T${parts.hour}:${parts.minute}:${parts.second}${sign}${pad(Math.floor(abs / 60))}:${pad(abs % 60)}`;
+  const ms = ((at % 1000) + 1000) % 1000;
+  const fraction = ms ? `.${String(ms).padStart(3, '0')}` : '';
+  return `${parts.year}-${parts.month}-${parts.day}T${parts.hour}:${parts.minute}:${parts.second}${fraction}${sign}${pad(Math.floor(abs / 60))}:${pad(abs % 60)}`;
 }
 
 function dropUndefined<T extends object>(o: T): T {

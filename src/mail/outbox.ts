@@ -307,7 +307,7 @@ export interface DeliveryReport {
   /** The oldest message not yet delivered (queued or being sent), and its age at `now`. */
   oldestQueuedAt: number | null;
   oldestQueuedAgeMs: number | null;
-  /** Sends in the rolling windows the throttle counts (site-wide figures when no award is named). */
+  /** Site-wide sends in the throttle's rolling windows (the caps are site-wide), whatever award is asked for. */
   sentLastMinute: number;
   sentLastDay: number;
   /** The latest messages given up, newest first, with their errors (addresses cut to the domain). */
@@ -357,7 +357,9 @@ export async function deliveryReport(
     report.oldestQueuedAgeMs = Math.max(0, now - report.oldestQueuedAt);
   }
 
-  const windows = await outbox()
+  // The throttle is site-wide, so these are too: they say how close the whole site is to the caps.
+  const windows = await db
+    .selectFrom('outbox')
     .select([
       sql<number>`sum(case when sent_at >= ${now - MINUTE_MS} then 1 else 0 end)`.as('minute'),
       sql<number>`count(*)`.as('day'),

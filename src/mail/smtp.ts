@@ -35,7 +35,8 @@ export function smtpTransport(url: string): SmtpTransport {
   };
 }
 
-function withDefaultTimeouts(url: string): string {
+/** Adds nodemailer's timeout options to an SMTP URL unless it names them itself. */
+export function withDefaultTimeouts(url: string): string {
   const hash = url.indexOf('#');
   const base = hash >= 0 ? url.slice(0, hash) : url;
   const query = base.includes('?') ? base.slice(base.indexOf('?') + 1) : '';
