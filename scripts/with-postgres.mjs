@@ -96,7 +96,7 @@ function findBinDir() {
 // Run a server-side binary (initdb/pg_ctl) as the right user, capturing output.
 function runServerTool(tool, args, { allowFail = false } = {}) {
   const exe = path.join(binDir, tool);
-  const [file, argv] = runAs ? ['runuser', ['-u', runAs, '--', exe, ...args]] : [exe, args];
+  const [file, argv] = runAs ? asUser(runAs, [exe, ...args]) : [exe, args];
   const res = spawnSync(file, argv, {
     cwd: baseDir ?? os.tmpdir(), // cwd must be accessible to the server user
     encoding: 'utf8',
@@ -124,12 +124,25 @@ function freePort() {
   });
 }
 
+// [file, args] that run `argv` as system user `user`: runuser (util-linux,
+// looked up outside PATH too since /usr/sbin may be missing from it), else su.
+function asUser(user, argv) {
+  const candidates = ['/usr/sbin/runuser', '/sbin/runuser', '/usr/bin/runuser', '/bin/runuser'];
+  for (const dir of (process.env.PATH || '').split(path.delimiter)) if (dir) candidates.push(path.join(dir, 'runuser'));
+  const runuser = candidates.find((f) => fs.existsSync(f));
+  if (runuser) return [runuser, ['-u', user, '--', ...argv]];
+  const quote = (a) => `'${String(a).replace(/'/g, `'\\''`)}'`;
+  const su = ['/usr/bin/su', '/bin/su'].find((f) => fs.existsSync(f)) ?? 'su';
+  return [su, ['-s', '/bin/sh', user, '-c', `exec ${argv.map(quote).join(' ')}`]];
+}
+
 function userExists(name) {
   return spawnSync('id', ['-u', name], { stdio: 'ignore' }).status === 0;
 }
 
 function accessibleBy(user, dir) {
-  return spawnSync('runuser', ['-u', user, '--', 'test', '-w', dir, '-a', '-x', dir], { stdio: 'ignore' }).status === 0;
+  const [file, args] = asUser(user, ['test', '-w', dir, '-a', '-x', dir]);
+  return spawnSync(file, args, { stdio: 'ignore' }).status === 0;
 }
 
 function readLogTail(lines = 40) {

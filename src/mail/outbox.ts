@@ -91,6 +91,15 @@ export function createMailer(options: MailerOptions): Mailer {
         }),
       ));
 
+  /** Reports through onError; a handler that throws must not break a flush or become an unhandled rejection. */
+  const reportError = (error: unknown, context: MailErrorContext) => {
+    try {
+      onError(error, context);
+    } catch {
+      // ignored on purpose
+    }
+  };
+
   /** Messages sent in the window, or being sent under a live lease. */
   const windowCount = (since: number, now: number) =>
     sql<number>`(select count(*) from outbox as w where (w.status = 'sent' and w.next_attempt_at >= ${since} and w.sent_at >= ${since}) or (w.status = 'sending' and w.lease_until > ${now}))`;
@@ -146,8 +155,9 @@ export function createMailer(options: MailerOptions): Mailer {
     // Every write after the claim holds only while this server's lease does.
     const leaseGuard = () =>
       db.updateTable('outbox').where('id', '=', row.id).where('status', '=', 'sending').where('lease_until', '=', leaseUntil);
+    let providerId: string | undefined;
     try {
-      const { providerId } = await transport.send({
+      ({ providerId } = await transport.send({
         id: row.id,
         from,
         kind: row.kind,
@@ -156,23 +166,11 @@ export function createMailer(options: MailerOptions): Mailer {
         text: row.text_body,
         html: row.html_body ?? undefined,
         ceremonyId: row.ceremony_id ?? undefined,
-      });
-      const sentAt = clock();
-      await store.batch([
-        leaseGuard().set({
-          status: 'sent',
-          sent_at: sentAt,
-          next_attempt_at: sentAt,
-          lease_until: null,
-          provider_id: providerId ?? null,
-          ...(keepContent ? {} : { to_address: '', text_body: '', html_body: null }),
-        }),
-      ]);
-      return 'sent';
+      }));
     } catch (error) {
       const final = attempt >= MAX_ATTEMPTS;
       const lastError = scrub(errorText(error), row.to_address).slice(0, ERROR_MAX_CHARS);
-      onError(new Error(lastError), { messageId: row.id, attempt, final });
+      reportError(new Error(lastError), { messageId: row.id, attempt, final });
       const now = clock();
       await store.batch([
         final
@@ -191,6 +189,19 @@ export function createMailer(options: MailerOptions): Mailer {
       ]);
       return final ? 'failed' : 'retry';
     }
+    // Sent. A database error from here on is the flush's, not the message's: it is not marked for a retry.
+    const sentAt = clock();
+    await store.batch([
+      leaseGuard().set({
+        status: 'sent',
+        sent_at: sentAt,
+        next_attempt_at: sentAt,
+        lease_until: null,
+        provider_id: providerId ?? null,
+        ...(keepContent ? {} : { to_address: '', text_body: '', html_body: null }),
+      }),
+    ]);
+    return 'sent';
   }
 
   async function flush(): Promise<FlushReport> {
@@ -241,11 +252,7 @@ export function createMailer(options: MailerOptions): Mailer {
         await flush();
       } while (again);
     } catch (error) {
-      try {
-        onError(error, {});
-      } catch {
-        // an error handler that throws must not become an unhandled rejection
-      }
+      reportError(error, {});
     } finally {
       state = 'idle';
       again = false;

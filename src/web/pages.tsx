@@ -34,9 +34,9 @@ function Text({ text, page }: { text: Picked; page: Lang }) {
   return lang ? <span lang={lang}>{text.text}</span> : <>{text.text}</>;
 }
 
-function Flash({ kind, children }: { kind: 'notice' | 'alert'; children?: Child }) {
+function Flash({ kind, id, children }: { kind: 'notice' | 'alert'; id?: string; children?: Child }) {
   return (
-    <div class={kind} role={kind === 'alert' ? 'alert' : 'status'}>
+    <div class={kind} id={id} role={kind === 'alert' ? 'alert' : 'status'}>
       {children}
     </div>
   );
@@ -296,7 +296,11 @@ export function LoginPage({ t, token, error, notice }: { t: Translate; token: st
     <>
       <h1>{t('login.title')}</h1>
       {notice ? <Flash kind="notice">{notice}</Flash> : null}
-      {error ? <Flash kind="alert">{error}</Flash> : null}
+      {error ? (
+        <Flash kind="alert" id="form-error">
+          {error}
+        </Flash>
+      ) : null}
       <p>{t('login.intro')}</p>
       <form method="post" action="/organizer/login">
         <input type="hidden" name="_csrf" value={token} />
@@ -311,6 +315,7 @@ export function LoginPage({ t, token, error, notice }: { t: Translate; token: st
           required
           maxlength={254}
           aria-invalid={error ? 'true' : undefined}
+          aria-describedby={error ? 'form-error' : undefined}
         />
         <button type="submit">{t('login.send')}</button>
       </form>
@@ -322,7 +327,13 @@ export function CodePage({ t, token, email, error }: { t: Translate; token: stri
   return (
     <>
       <h1>{t('login.codeTitle')}</h1>
-      {error ? <Flash kind="alert">{error}</Flash> : <Flash kind="notice">{t('login.codeSent', { email })}</Flash>}
+      {error ? (
+        <Flash kind="alert" id="form-error">
+          {error}
+        </Flash>
+      ) : (
+        <Flash kind="notice">{t('login.codeSent', { email })}</Flash>
+      )}
       <form method="post" action="/organizer/verify">
         <input type="hidden" name="_csrf" value={token} />
         <input type="hidden" name="email" value={email} />
@@ -339,7 +350,7 @@ export function CodePage({ t, token, email, error }: { t: Translate; token: stri
           pattern="\s*[0-9]{3}\s?[0-9]{3}\s*"
           maxlength={9}
           required
-          aria-describedby="code-hint"
+          aria-describedby={error ? 'code-hint form-error' : 'code-hint'}
           aria-invalid={error ? 'true' : undefined}
           class="short"
         />
