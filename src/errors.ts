@@ -3,6 +3,7 @@
  * application/problem+json (RFC 9457). Tests assert codes, never messages.
  */
 import type { Context } from 'hono';
+import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import type { ZodError } from 'zod';
 import { isStorageUnavailable } from './store/store';
@@ -95,8 +96,16 @@ export function onError(err: Error, c: Context): Response {
   else if (isStorageUnavailable(err)) {
     console.error(JSON.stringify({ level: 'error', requestId, msg: 'storage unavailable', error: String(err) }));
     apiError = new ApiError('storage-unavailable', 'The database cannot take this request now; nothing was changed. Try again shortly.');
-  } else if ('status' in err && (err as { status: number }).status === 413) {
-    apiError = new ApiError('payload-too-large', 'The request body is too large.');
+  } else if (err instanceof HTTPException && err.status < 500) {
+    // Hono's own refusals (malformed JSON, body too large, wrong media type) keep their status.
+    const byStatus: Partial<Record<number, ProblemCode>> = {
+      401: 'unauthenticated',
+      403: 'forbidden',
+      404: 'not-found',
+      413: 'payload-too-large',
+      415: 'unsupported-media-type',
+    };
+    apiError = new ApiError(byStatus[err.status] ?? 'bad-request', err.message || 'The request could not be read.');
   } else {
     console.error(JSON.stringify({ level: 'error', requestId, msg: 'unhandled', error: err.stack ?? String(err) }));
     apiError = new ApiError('internal', 'Something went wrong on our side; nothing was changed.');

@@ -293,17 +293,6 @@ export function createMailer(options: MailerOptions): Mailer {
   return { queue, flush, kick, transport: transport.name };
 }
 
-/**
- * Flushes every `everyMs` (via `kick`, so ticks never pile up): messages deferred by the throttle or waiting for
- * a retry go out without anyone asking. Node only; on Workers a Cron Trigger calls `flush()`. Returns a stop
- * function.
- */
-export function startMailPump(mailer: Mailer, everyMs = 15_000): () => void {
-  const timer = setInterval(() => mailer.kick(), everyMs);
-  (timer as { unref?: () => void }).unref?.();
-  return () => clearInterval(timer);
-}
-
 export type StatusCounts = Record<OutboxStatus, number>;
 
 export interface DeliveryReport {
