@@ -1,2 +1,4 @@
 import type { BuildResult } from 'esbuild';
-export function bundleWorker(outfile?: string): Promise<BuildResult & { metafile: NonNullable<BuildResult['metafile']> }>;
+export function bundleWorker(
+  outfile?: string,
+): Promise<BuildResult & { metafile: NonNullable<BuildResult['metafile']> }>;

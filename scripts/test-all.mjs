@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 // `npm test`: the whole suite, on every database Laurel claims.
+//   0. the linters: tsc --noEmit (strict, no unused code) and prettier --check;
 //   1. vitest on embedded SQLite, with the Worker suite under Miniflare (D1);
 //   2. the audit test vectors recomputed by the outside Python checker (tools/audit_vectors.py);
 //   3. vitest again on a real PostgreSQL (a throw-away cluster from scripts/with-postgres.mjs, or DATABASE_URL).
@@ -19,7 +20,16 @@ let broken = false;
 function vitest(label, env, prefix = []) {
   const out = join(work, `${label}.json`);
   console.log(`\n=== ${label} ===`);
-  const args = [...prefix, 'npx', 'vitest', 'run', '--reporter=default', '--reporter=json', `--outputFile.json=${out}`, ...extra];
+  const args = [
+    ...prefix,
+    'npx',
+    'vitest',
+    'run',
+    '--reporter=default',
+    '--reporter=json',
+    `--outputFile.json=${out}`,
+    ...extra,
+  ];
   const r = spawnSync(args[0], args.slice(1), { stdio: 'inherit', env: { ...process.env, ...env } });
   if (existsSync(out)) {
     const report = JSON.parse(readFileSync(out, 'utf8'));
@@ -35,6 +45,13 @@ function postgresAvailable() {
   if (process.env.LAUREL_PG_BINDIR) return true;
   const root = '/usr/lib/postgresql';
   return existsSync(root) && readdirSync(root).some((v) => existsSync(join(root, v, 'bin', 'initdb')));
+}
+
+console.log('=== Lint: tsc --noEmit (strict) and prettier --check ===');
+const lint = spawnSync('npm', ['run', '--silent', 'lint'], { stdio: 'inherit' });
+if (lint.status !== 0) {
+  broken = true;
+  failed += 1;
 }
 
 const sqliteEnv = /^postgres/.test(process.env.DATABASE_URL ?? '') ? { DATABASE_URL: '' } : {};
@@ -61,7 +78,9 @@ if (postgresAvailable()) {
   broken = true;
   failed += 1;
 } else {
-  console.warn('\nPostgreSQL is not installed here: the PostgreSQL run was skipped (apt-get install postgresql to run it).');
+  console.warn(
+    '\nPostgreSQL is not installed here: the PostgreSQL run was skipped (apt-get install postgresql to run it).',
+  );
 }
 
 console.log(`\nTests: ${passed} passed, ${failed} failed`);

@@ -288,17 +288,7 @@ async function main() {
     fs.chownSync(baseDir, uid, gid);
   }
 
-  runServerTool('initdb', [
-    '-D',
-    dataDir,
-    '-U',
-    DB_USER,
-    '--auth=trust',
-    '-E',
-    'UTF8',
-    '--no-locale',
-    '--no-sync',
-  ]);
+  runServerTool('initdb', ['-D', dataDir, '-U', DB_USER, '--auth=trust', '-E', 'UTF8', '--no-locale', '--no-sync']);
 
   let port = 0;
   let lastOutput = '';
@@ -335,7 +325,8 @@ async function main() {
     { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, PGPASSWORD: '' } },
   );
   if (createdb.error || createdb.status !== 0) {
-    const why = createdb.error?.message ?? `exit code ${createdb.status}${createdb.signal ? ` (signal ${createdb.signal})` : ''}`;
+    const why =
+      createdb.error?.message ?? `exit code ${createdb.status}${createdb.signal ? ` (signal ${createdb.signal})` : ''}`;
     die(`createdb ${DB_NAME} failed: ${why}\n${createdb.stdout ?? ''}${createdb.stderr ?? ''}`);
   }
 

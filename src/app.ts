@@ -53,7 +53,12 @@ export function createApp(deps: AppDeps) {
 
   app.get('/health', async (c) => {
     const dbNow = await deps.store.readNow();
-    return c.json({ status: 'ok', version: VERSION, database: deps.store.dialect, time: new Date(dbNow).toISOString() });
+    return c.json({
+      status: 'ok',
+      version: VERSION,
+      database: deps.store.dialect,
+      time: new Date(dbNow).toISOString(),
+    });
   });
 
   app.route('/', organizerRoutes(deps));
@@ -61,7 +66,11 @@ export function createApp(deps: AppDeps) {
   if (deps.config.devMail) app.route('/dev/outbox', devOutboxRoutes(deps.store));
   app.route('/', webRoutes(deps));
 
-  app.openAPIRegistry.registerComponent('securitySchemes', 'bearerAuth', { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' });
+  app.openAPIRegistry.registerComponent('securitySchemes', 'bearerAuth', {
+    type: 'http',
+    scheme: 'bearer',
+    bearerFormat: 'JWT',
+  });
   app.get('/openapi.json', (c) => c.json(document()));
   app.get('/api-docs', (c) => c.html(apiReferencePage(document() as Parameters<typeof apiReferencePage>[0])));
   documentPlainRoutes(app);
@@ -94,17 +103,26 @@ function documentPlainRoutes(app: OpenAPIHono<Env>) {
     const key = `${method} ${path}`;
     if (documented.has(key) || seen.has(key) || path.includes('*')) continue;
     seen.add(key);
-    const params = [...path.matchAll(/\{([^}]+)\}/g)].map((m) => ({ name: m[1]!, in: 'path' as const, required: true, schema: { type: 'string' as const } }));
+    const params = [...path.matchAll(/\{([^}]+)\}/g)].map((m) => ({
+      name: m[1]!,
+      in: 'path' as const,
+      required: true,
+      schema: { type: 'string' as const },
+    }));
     const isPage = !path.startsWith('/api/') && !['/health', '/openapi.json'].includes(path);
     app.openAPIRegistry.registerPath({
       method: method as 'get',
       path,
       tags: [isPage ? 'Pages' : 'Service'],
-      summary: PLAIN_ROUTE_SUMMARIES[key] ?? (isPage ? 'Server-rendered page (HTML, works without JavaScript)' : 'Service route'),
+      summary:
+        PLAIN_ROUTE_SUMMARIES[key] ??
+        (isPage ? 'Server-rendered page (HTML, works without JavaScript)' : 'Service route'),
       ...(params.length ? { parameters: params } : {}),
       responses: {
         200: { description: isPage ? 'HTML page' : 'JSON' },
-        ...(method === 'post' ? { 303: { description: 'Redirect after a form post' }, 403: { description: 'CSRF check failed' } } : {}),
+        ...(method === 'post'
+          ? { 303: { description: 'Redirect after a form post' }, 403: { description: 'CSRF check failed' } }
+          : {}),
       },
     } as never);
   }

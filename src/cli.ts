@@ -61,7 +61,9 @@ async function main(argv: string[]): Promise<number> {
     }
     const target = rest[0] ?? `data/backup-${new Date().toISOString().replace(/[:.]/g, '-')}.sqlite`;
     const pages = await backupSqlite(config.DATABASE_URL, target);
-    console.log(`Backed up ${pages} pages to ${target}. Keep the master secret (MASTER_SECRET or data/master.key) with it.`);
+    console.log(
+      `Backed up ${pages} pages to ${target}. Keep the master secret (MASTER_SECRET or data/master.key) with it.`,
+    );
     return 0;
   }
   const deps = await nodeDeps(config);
@@ -116,7 +118,9 @@ async function run(
       const email = need(args[1], 'EMAIL');
       const ceremonyId = values.ceremony ? (await requireAward(deps, values.ceremony)).ceremony.id : null;
       await addOrganizer(deps, email, ceremonyId, 'cli');
-      console.log(`${email} is now an organizer of ${values.ceremony ? `"${values.ceremony}"` : 'the site (all awards)'}.`);
+      console.log(
+        `${email} is now an organizer of ${values.ceremony ? `"${values.ceremony}"` : 'the site (all awards)'}.`,
+      );
       return 0;
     }
     case 'phase': {
@@ -137,7 +141,7 @@ async function run(
       const which = need(args[0], 'SLUG');
       const chain = which === SITE_CHAIN ? SITE_CHAIN : (await requireAward(deps, which)).ceremony.id;
       const events = [];
-      for (let after = 0; ; ) {
+      for (let after = 0; ;) {
         const page = await listEvents(deps.store.db, chain, { after, limit: 1000 });
         events.push(...page);
         if (page.length < 1000) break;
@@ -146,7 +150,9 @@ async function run(
       const result = await verifyChain(events);
       const head = events[events.length - 1];
       if (result.ok) {
-        console.log(`Chain ${which}: ${events.length} events verify. Head ${head ? `${head.seq}:${head.hash}` : '(empty)'}`);
+        console.log(
+          `Chain ${which}: ${events.length} events verify. Head ${head ? `${head.seq}:${head.hash}` : '(empty)'}`,
+        );
         return 0;
       }
       for (const p of result.problems) console.error(`event ${p.seq}: ${p.problem}`);

@@ -11,7 +11,10 @@ const ConfigSchema = z.object({
   /** Base URL used in mailed links, e.g. https://awards.example.org. */
   PUBLIC_URL: z.string().url().optional(),
   /** 32+ bytes as hex or base64url; wraps peppers and keys. Required in production and on Workers. */
-  MASTER_SECRET: z.string().min(32, 'MASTER_SECRET must be at least 32 characters (e.g. `openssl rand -hex 32`)').optional(),
+  MASTER_SECRET: z
+    .string()
+    .min(32, 'MASTER_SECRET must be at least 32 characters (e.g. `openssl rand -hex 32`)')
+    .optional(),
   /** smtp://user:pass@host:587 or smtps://… ; unset on Node: mail goes to the log and the dev outbox page. */
   SMTP_URL: z.string().optional(),
   /** An HTTP mail API (Resend-compatible JSON) for Workers: URL and key. */
@@ -47,7 +50,8 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
   }
   const c = parsed.data;
   const production = c.NODE_ENV === 'production';
-  if (production && !c.MASTER_SECRET) throw new ConfigError('Laurel cannot start: MASTER_SECRET is required in production.');
+  if (production && !c.MASTER_SECRET)
+    throw new ConfigError('Laurel cannot start: MASTER_SECRET is required in production.');
   if (c.MAIL_API_URL && !c.MAIL_API_KEY) throw new ConfigError('Laurel cannot start: MAIL_API_URL needs MAIL_API_KEY.');
   return Object.freeze({ ...c, production, devMail: !c.SMTP_URL && !c.MAIL_API_URL });
 }

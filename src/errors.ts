@@ -11,14 +11,14 @@ import { isStorageUnavailable } from './store/store';
 export const PROBLEM_CODES = {
   'bad-request': 400,
   'validation-failed': 400,
-  'unauthenticated': 401,
-  'forbidden': 403,
+  unauthenticated: 401,
+  forbidden: 403,
   'csrf-failed': 403,
   'not-found': 404,
-  'conflict': 409,
+  conflict: 409,
   'already-exists': 409,
   'wrong-phase': 409,
-  'frozen': 409,
+  frozen: 409,
   'phase-backwards': 409,
   'schedule-invalid': 422,
   'code-invalid': 400,
@@ -30,9 +30,9 @@ export const PROBLEM_CODES = {
   'payload-too-large': 413,
   'unsupported-media-type': 415,
   'rate-limited': 429,
-  'busy': 503,
+  busy: 503,
   'storage-unavailable': 503,
-  'internal': 500,
+  internal: 500,
 } as const satisfies Record<string, ContentfulStatusCode>;
 
 export type ProblemCode = keyof typeof PROBLEM_CODES;
@@ -95,7 +95,10 @@ export function onError(err: Error, c: Context): Response {
   if (err instanceof ApiError) apiError = err;
   else if (isStorageUnavailable(err)) {
     console.error(JSON.stringify({ level: 'error', requestId, msg: 'storage unavailable', error: String(err) }));
-    apiError = new ApiError('storage-unavailable', 'The database cannot take this request now; nothing was changed. Try again shortly.');
+    apiError = new ApiError(
+      'storage-unavailable',
+      'The database cannot take this request now; nothing was changed. Try again shortly.',
+    );
   } else if (err instanceof HTTPException && err.status < 500) {
     // Hono's own refusals (malformed JSON, body too large, wrong media type) keep their status.
     const byStatus: Partial<Record<number, ProblemCode>> = {

@@ -16,7 +16,8 @@ const app = createApp(deps);
 
 const tick = async () => {
   try {
-    for (const move of await runSchedule(deps)) console.log(JSON.stringify({ level: 'info', msg: 'phase moved by schedule', ...move }));
+    for (const move of await runSchedule(deps))
+      console.log(JSON.stringify({ level: 'info', msg: 'phase moved by schedule', ...move }));
     // Mail deferred by the throttle or waiting for a retry goes out here without anyone asking.
     await deps.mailer.flush();
   } catch (err) {

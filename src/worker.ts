@@ -25,9 +25,12 @@ interface ExecutionContextLike {
 let wrapperCache: { secret: string; wrapper: Promise<Wrapper> } | undefined;
 
 function depsFor(env: WorkerEnv, ctx: ExecutionContextLike): Promise<AppDeps> {
-  const strings = Object.fromEntries(Object.entries(env).filter((e): e is [string, string] => typeof e[1] === 'string'));
+  const strings = Object.fromEntries(
+    Object.entries(env).filter((e): e is [string, string] => typeof e[1] === 'string'),
+  );
   const config = loadConfig({ NODE_ENV: 'production', ...strings });
-  if (!config.MASTER_SECRET) throw new ConfigError('MASTER_SECRET is a required secret on Workers (wrangler secret put MASTER_SECRET).');
+  if (!config.MASTER_SECRET)
+    throw new ConfigError('MASTER_SECRET is a required secret on Workers (wrangler secret put MASTER_SECRET).');
   if (wrapperCache?.secret !== config.MASTER_SECRET)
     wrapperCache = { secret: config.MASTER_SECRET, wrapper: createWrapper(config.MASTER_SECRET) };
   const store = openD1(env.DB);

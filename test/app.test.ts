@@ -17,7 +17,8 @@ describe('the app shell', () => {
     const doc = await (await env.app.request('/openapi.json')).json();
     expect(doc.openapi).toBe('3.1.0');
     const documented = new Set<string>();
-    for (const [path, item] of Object.entries<any>(doc.paths)) for (const method of Object.keys(item)) documented.add(`${method} ${path}`);
+    for (const [path, item] of Object.entries<any>(doc.paths))
+      for (const method of Object.keys(item)) documented.add(`${method} ${path}`);
     const routes = env.app.routes
       .filter((r) => ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'].includes(r.method) && !r.path.includes('*'))
       .map((r) => `${r.method.toLowerCase()} ${r.path.replace(/:([A-Za-z0-9_]+)(\{[^}]*\})?/g, '{$1}')}`);
@@ -46,7 +47,11 @@ describe('the app shell', () => {
     expect(missing.headers.get('content-type')).toContain('application/problem+json');
     expect((await missing.json()).code).toBe('not-found');
 
-    const garbled = await env.app.request('/api/auth/code', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"email":' });
+    const garbled = await env.app.request('/api/auth/code', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{"email":',
+    });
     expect(garbled.status).toBe(400);
     const problem = await garbled.json();
     expect(Object.keys(PROBLEM_CODES)).toContain(problem.code);

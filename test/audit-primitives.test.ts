@@ -1,14 +1,7 @@
 import { describe, it, expect } from 'vitest';
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import {
-  CanonicalJsonError,
-  bytesToHex,
-  canonicalJson,
-  hexToBytes,
-  sha256Hex,
-  utf8,
-} from '../src/audit/canonical';
+import { CanonicalJsonError, bytesToHex, canonicalJson, hexToBytes, sha256Hex, utf8 } from '../src/audit/canonical';
 import {
   GENESIS_PREV,
   commitment,
@@ -34,9 +27,7 @@ type Vectors = {
   chains: { name: string; events: VectorEvent[] }[];
 };
 
-const vectors = JSON.parse(
-  readFileSync(new URL('../docs/audit-vectors.json', import.meta.url), 'utf8'),
-) as Vectors;
+const vectors = JSON.parse(readFileSync(new URL('../docs/audit-vectors.json', import.meta.url), 'utf8')) as Vectors;
 
 const award = vectors.chains[0]!.events;
 const site = vectors.chains[1]!.events;
@@ -78,20 +69,24 @@ describe('canonicalJson', () => {
         '"€":"Euro Sign","😀":"Emoji: Grinning Face","\ufb33":"Hebrew Letter Dalet With Dagesh"}',
     ],
     ['surrogate pair key before U+E000 (code units, not code points)', { '\ue000': 1, '😀': 2 }, '{"😀":2,"\ue000":1}'],
-    ['Cyrillic keys by code unit', { 'я': 1, 'ң': 2, 'а': 3, b: 4 }, '{"b":4,"а":3,"я":1,"ң":2}'],
+    ['Cyrillic keys by code unit', { я: 1, ң: 2, а: 3, b: 4 }, '{"b":4,"а":3,"я":1,"ң":2}'],
     ['prefix sorts first', { ab: 1, a: 2, '': 3 }, '{"":3,"a":2,"ab":1}'],
     ['RFC 8785 §3.2.2.2 string', '\u20ac$\u000f\u000aA\'\u0042\u0022\u005c\\"/', '"€$\\u000f\\nA\'B\\"\\\\\\\\\\"/"'],
     ['short escapes', '\b\f\n\r\t', '"\\b\\f\\n\\r\\t"'],
     ['other controls as lowercase \\u00xx', '\u0000\u001f\u000b', '"\\u0000\\u001f\\u000b"'],
     ['DEL, U+2028, U+2029 and slash are literal', '\u007f\u2028\u2029/', '"\u007f\u2028\u2029/"'],
     ['emoji with ZWJ and Kyrgyz text are literal', ['👩‍🔬', 'Эң мыкты'], '["👩‍🔬","Эң мыкты"]'],
-    ['safe integers; -0 is 0', [0, -0, 9007199254740991, -9007199254740991, 1e15], '[0,0,9007199254740991,-9007199254740991,1000000000000000]'],
+    [
+      'safe integers; -0 is 0',
+      [0, -0, 9007199254740991, -9007199254740991, 1e15],
+      '[0,0,9007199254740991,-9007199254740991,1000000000000000]',
+    ],
     ['booleans and null', { t: true, f: false, n: null }, '{"f":false,"n":null,"t":true}'],
     ['undefined properties are omitted', { a: undefined, b: 1, c: { d: undefined } }, '{"b":1,"c":{}}'],
     ['null-prototype objects are plain', Object.assign(Object.create(null) as object, { z: 1, y: 2 }), '{"y":2,"z":1}'],
     [
       'nested',
-      { payload: { weights: [70, 30], tie: ['jury', 'lot'], meta: { 'ключ': [{ b: 1, a: [] }] } } },
+      { payload: { weights: [70, 30], tie: ['jury', 'lot'], meta: { ключ: [{ b: 1, a: [] }] } } },
       '{"payload":{"meta":{"ключ":[{"a":[],"b":1}]},"tie":["jury","lot"],"weights":[70,30]}}',
     ],
     ['top-level string', 'x', '"x"'],
@@ -156,9 +151,7 @@ describe('canonicalJson', () => {
 describe('bytes and SHA-256', () => {
   it('hashes the FIPS 180-2 "abc" vector and UTF-8 strings', async () => {
     expect(await sha256Hex('abc')).toBe('ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad');
-    expect(await sha256Hex(new Uint8Array())).toBe(
-      'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855',
-    );
+    expect(await sha256Hex(new Uint8Array())).toBe('e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855');
     expect(await sha256Hex('Айгуль')).toBe(nodeSha256('Айгуль'));
   });
 
@@ -204,7 +197,13 @@ describe('event hash', () => {
   });
 
   it('hashes exactly seq, at, actor, type and payload', () => {
-    const body: EventBody = { seq: 4, at: 1699239600000, actor: 'cli', type: 'phase.changed', payload: { to: 'voting' } };
+    const body: EventBody = {
+      seq: 4,
+      at: 1699239600000,
+      actor: 'cli',
+      type: 'phase.changed',
+      payload: { to: 'voting' },
+    };
     const withExtras = { ...body, prev: GENESIS_PREV, hash: 'x', extra: 1 } as EventBody;
     expect(eventCanonical(withExtras)).toBe(
       '{"actor":"cli","at":1699239600000,"payload":{"to":"voting"},"seq":4,"type":"phase.changed"}',
@@ -236,10 +235,24 @@ describe('event hash', () => {
   });
 
   it('knows the version 0 actors and type names', () => {
-    for (const actor of ['system', 'cli', 'bootstrap', 'scheduler', 'organizer:p_0123456789abcdef', 'juror:p_ffffffffffffffff']) {
+    for (const actor of [
+      'system',
+      'cli',
+      'bootstrap',
+      'scheduler',
+      'organizer:p_0123456789abcdef',
+      'juror:p_ffffffffffffffff',
+    ]) {
       expect(isValidActor(actor)).toBe(true);
     }
-    for (const actor of ['', 'admin', 'organizer:', 'organizer:p_0123456789ABCDEF', 'juror:p_0123', 'aigul@example.kg']) {
+    for (const actor of [
+      '',
+      'admin',
+      'organizer:',
+      'organizer:p_0123456789ABCDEF',
+      'juror:p_0123',
+      'aigul@example.kg',
+    ]) {
       expect(isValidActor(actor)).toBe(false);
     }
     expect(isValidEventType('phase.changed')).toBe(true);

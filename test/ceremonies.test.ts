@@ -2,17 +2,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { verifyChain } from '../src/audit/chain';
 import { listEvents } from '../src/audit/log';
 import { runSchedule } from '../src/ceremonies/service';
-import {
-  type TestEnv,
-  bearer,
-  example,
-  post,
-  signIn,
-  smallAward,
-  snapshot,
-  testClock,
-  testEnv,
-} from './helpers';
+import { type TestEnv, bearer, example, post, signIn, smallAward, snapshot, testClock, testEnv } from './helpers';
 
 async function events(env: TestEnv, slug: string) {
   const c = await env.store.db.selectFrom('ceremonies').select('id').where('slug', '=', slug).executeTakeFirstOrThrow();
@@ -20,7 +10,11 @@ async function events(env: TestEnv, slug: string) {
 }
 
 async function phaseOf(env: TestEnv, slug: string) {
-  return (await env.store.db.selectFrom('ceremonies').select(['phase', 'rules_hash', 'version']).where('slug', '=', slug).executeTakeFirstOrThrow());
+  return await env.store.db
+    .selectFrom('ceremonies')
+    .select(['phase', 'rules_hash', 'version'])
+    .where('slug', '=', slug)
+    .executeTakeFirstOrThrow();
 }
 
 describe('awards through the API', () => {
@@ -88,7 +82,11 @@ describe('awards through the API', () => {
   it('requires a session and the site role to create awards', async () => {
     expect((await post(env, '/api/ceremonies', smallAward('x1'))).status).toBe(401);
     expect((await post(env, '/api/ceremonies', smallAward('x1'), bearer('not-a-token'))).status).toBe(401);
-    const stem = await env.store.db.selectFrom('ceremonies').select('id').where('slug', '=', 'stem4all-2024').executeTakeFirstOrThrow();
+    const stem = await env.store.db
+      .selectFrom('ceremonies')
+      .select('id')
+      .where('slug', '=', 'stem4all-2024')
+      .executeTakeFirstOrThrow();
     const other = await signIn(env, 'award-only@example.org', stem.id);
     const res = await post(env, '/api/ceremonies', smallAward('x1'), bearer(other));
     expect(res.status).toBe(403);
@@ -101,8 +99,12 @@ describe('awards through the API', () => {
     const before = await snapshot(env);
     const moved = await post(env, '/api/ceremonies/other-award/phase', { to: 'nominating' }, bearer(stemOnly));
     expect(moved.status).toBe(403);
-    expect((await env.app.request('/api/ceremonies/other-award/definition', { headers: bearer(stemOnly) })).status).toBe(403);
-    expect((await env.app.request('/api/ceremonies/other-award/events', { headers: bearer(stemOnly) })).status).toBe(403);
+    expect(
+      (await env.app.request('/api/ceremonies/other-award/definition', { headers: bearer(stemOnly) })).status,
+    ).toBe(403);
+    expect((await env.app.request('/api/ceremonies/other-award/events', { headers: bearer(stemOnly) })).status).toBe(
+      403,
+    );
     expect(await snapshot(env)).toEqual(before);
     // …while the same organizer does run their own award.
     const own = await post(env, '/api/ceremonies/stem4all-2024/phase', { to: 'nominating' }, bearer(stemOnly));
@@ -124,7 +126,10 @@ describe('awards through the API', () => {
     );
     expect(added.status).toBe(201);
     const rules = example().rules;
-    expect((await post(env, `/api/ceremonies/${slug}/rules`, { ...rules, voteChange: 'last-counts' }, bearer(admin), 'PUT')).status).toBe(200);
+    expect(
+      (await post(env, `/api/ceremonies/${slug}/rules`, { ...rules, voteChange: 'last-counts' }, bearer(admin), 'PUT'))
+        .status,
+    ).toBe(200);
 
     const voting = await post(env, `/api/ceremonies/${slug}/phase`, { to: 'voting' }, bearer(admin));
     expect(voting.status).toBe(200);
@@ -142,9 +147,20 @@ describe('awards through the API', () => {
     const rulesAfter = await post(env, `/api/ceremonies/${slug}/rules`, rules, bearer(admin), 'PUT');
     expect(rulesAfter.status).toBe(409);
     expect((await rulesAfter.json()).code).toBe('frozen');
-    const nomineeAfter = await post(env, `/api/ceremonies/${slug}/categories/best-mentor/nominees`, { slug: 'too-late', name: { en: 'Too Late' } }, bearer(admin));
+    const nomineeAfter = await post(
+      env,
+      `/api/ceremonies/${slug}/categories/best-mentor/nominees`,
+      { slug: 'too-late', name: { en: 'Too Late' } },
+      bearer(admin),
+    );
     expect(nomineeAfter.status).toBe(409);
-    const patchAfter = await post(env, `/api/ceremonies/${slug}/nominees/late-entry`, { name: { en: 'Renamed' } }, bearer(admin), 'PATCH');
+    const patchAfter = await post(
+      env,
+      `/api/ceremonies/${slug}/nominees/late-entry`,
+      { name: { en: 'Renamed' } },
+      bearer(admin),
+      'PATCH',
+    );
     expect(patchAfter.status).toBe(409);
     const again = await post(env, `/api/ceremonies/${slug}/phase`, { to: 'voting' }, bearer(admin));
     expect(again.status).toBe(409);
@@ -166,7 +182,9 @@ describe('awards through the API', () => {
     // No personal data in clear in the chain: organizer addresses appear only as commitments.
     const text = JSON.stringify(log);
     expect(text).not.toContain('@example.org');
-    expect(log.some((e) => e.type === 'organizer.added' && /^[0-9a-f]{64}$/.test((e.payload as any).emailCommitment))).toBe(true);
+    expect(
+      log.some((e) => e.type === 'organizer.added' && /^[0-9a-f]{64}$/.test((e.payload as any).emailCommitment)),
+    ).toBe(true);
   });
 
   it('serializes concurrent changes: one phase move wins, concurrent edits all land in one unbroken chain', async () => {
@@ -175,7 +193,12 @@ describe('awards through the API', () => {
     expect((await post(env, `/api/ceremonies/${slug}/phase`, { to: 'nominating' }, bearer(admin))).status).toBe(200);
     const adds = await Promise.all(
       Array.from({ length: 8 }, (_, i) =>
-        post(env, `/api/ceremonies/${slug}/categories/best-mentor/nominees`, { slug: `n${i}`, name: { en: `N${i}` } }, bearer(admin)),
+        post(
+          env,
+          `/api/ceremonies/${slug}/categories/best-mentor/nominees`,
+          { slug: `n${i}`, name: { en: `N${i}` } },
+          bearer(admin),
+        ),
       ),
     );
     expect(adds.map((r) => r.status)).toEqual(Array(8).fill(201));
@@ -189,7 +212,12 @@ describe('awards through the API', () => {
     expect(log.filter((e) => e.type === 'nominee.added')).toHaveLength(8);
     expect(log.filter((e) => e.type === 'phase.changed' && (e.payload as any).to === 'voting')).toHaveLength(1);
     expect((await verifyChain(log)).ok).toBe(true);
-    const nominees = await env.store.db.selectFrom('nominees').innerJoin('ceremonies', 'ceremonies.id', 'nominees.ceremony_id').select('nominees.slug').where('ceremonies.slug', '=', slug).execute();
+    const nominees = await env.store.db
+      .selectFrom('nominees')
+      .innerJoin('ceremonies', 'ceremonies.id', 'nominees.ceremony_id')
+      .select('nominees.slug')
+      .where('ceremonies.slug', '=', slug)
+      .execute();
     expect(nominees).toHaveLength(10);
   });
 });
@@ -211,7 +239,13 @@ describe('schedules and the database clock', () => {
     );
     expect(disordered.status).toBe(422);
     expect((await disordered.json()).code).toBe('schedule-invalid');
-    const past = await post(env, '/api/ceremonies/timed/schedule', { voting: { opens: '2026-02-01T09:00:00+06:00' } }, bearer(admin), 'PUT');
+    const past = await post(
+      env,
+      '/api/ceremonies/timed/schedule',
+      { voting: { opens: '2026-02-01T09:00:00+06:00' } },
+      bearer(admin),
+      'PUT',
+    );
     expect(past.status).toBe(422);
     expect(await snapshot(env)).toEqual(before);
 
@@ -231,21 +265,33 @@ describe('schedules and the database clock', () => {
     expect(await runSchedule(env)).toEqual([]);
     clock.set(Date.parse('2026-03-06T03:00:00Z'));
     expect(await runSchedule(env)).toEqual([{ slug: 'timed', from: 'nominating', to: 'voting' }]);
-    const row = await env.store.db.selectFrom('ceremonies').selectAll().where('slug', '=', 'timed').executeTakeFirstOrThrow();
+    const row = await env.store.db
+      .selectFrom('ceremonies')
+      .selectAll()
+      .where('slug', '=', 'timed')
+      .executeTakeFirstOrThrow();
     expect(row.phase).toBe('voting');
     expect(row.rules_hash).not.toBeNull();
     expect(row.voting_opens).toBe(Date.parse('2026-03-06T03:00:00Z'));
 
     // Passed instants cannot be rewritten.
     const latest = await signIn(env, 'admin@example.org', false);
-    const rewrite = await post(env, '/api/ceremonies/timed/schedule', { ...schedule, voting: { opens: '2026-03-07T09:00:00+06:00', closes: schedule.voting.closes } }, bearer(latest), 'PUT');
+    const rewrite = await post(
+      env,
+      '/api/ceremonies/timed/schedule',
+      { ...schedule, voting: { opens: '2026-03-07T09:00:00+06:00', closes: schedule.voting.closes } },
+      bearer(latest),
+      'PUT',
+    );
     expect(rewrite.status).toBe(422);
 
     clock.set(Date.parse('2026-03-09T12:00:00Z'));
     expect(await runSchedule(env)).toEqual([{ slug: 'timed', from: 'voting', to: 'judging' }]);
     expect(await runSchedule(env)).toEqual([]);
     const log = await listEvents(env.store.db, row.id);
-    const moves = log.filter((e) => e.type === 'phase.changed').map((e) => [(e.payload as any).to, (e.payload as any).by, e.actor]);
+    const moves = log
+      .filter((e) => e.type === 'phase.changed')
+      .map((e) => [(e.payload as any).to, (e.payload as any).by, e.actor]);
     expect(moves).toEqual([
       ['nominating', 'hand', expect.stringMatching(/^organizer:p_[0-9a-f]{16}$/)],
       ['voting', 'schedule', 'scheduler'],

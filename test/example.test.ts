@@ -4,9 +4,7 @@ import { AwardDefinition } from '../src/ceremonies/schemas';
 
 const LOCALES = ['en', 'ru', 'ky'] as const;
 
-const raw: unknown = JSON.parse(
-  fs.readFileSync(new URL('../examples/stem4all-2024.json', import.meta.url), 'utf8'),
-);
+const raw: unknown = JSON.parse(fs.readFileSync(new URL('../examples/stem4all-2024.json', import.meta.url), 'utf8'));
 const award = AwardDefinition.parse(raw);
 
 const categories = award.tracks.flatMap((t) => t.categories);

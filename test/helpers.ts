@@ -70,7 +70,14 @@ export async function testEnv(
     clock,
     devMail: true,
   });
-  const deps: AppDeps = { store, config, clock, mailer, wrapper, sessions: createSessionKeys(store.db, wrapper, clock) };
+  const deps: AppDeps = {
+    store,
+    config,
+    clock,
+    mailer,
+    wrapper,
+    sessions: createSessionKeys(store.db, wrapper, clock),
+  };
   return { ...deps, app: createApp(deps) };
 }
 
@@ -154,7 +161,17 @@ export function post(env: TestEnv, path: string, body: unknown, headers: Record<
 /** Everything that could change, to prove a refused request changed nothing. */
 export async function snapshot(env: TestEnv) {
   const { db } = env.store;
-  const tables = ['ceremonies', 'tracks', 'categories', 'nominees', 'institutions', 'events', 'organizers', 'organizer_roles', 'disclosures'] as const;
+  const tables = [
+    'ceremonies',
+    'tracks',
+    'categories',
+    'nominees',
+    'institutions',
+    'events',
+    'organizers',
+    'organizer_roles',
+    'disclosures',
+  ] as const;
   const out: Record<string, unknown[]> = {};
   for (const t of tables) out[t] = await db.selectFrom(t).selectAll().execute();
   for (const rows of Object.values(out)) rows.sort((a, b) => (JSON.stringify(a) < JSON.stringify(b) ? -1 : 1));

@@ -194,7 +194,8 @@ function mailer(overrides: Partial<MailerOptions> = {}) {
   });
 }
 
-const rows = (): Promise<OutboxRow[]> => store.db.selectFrom('outbox').selectAll().orderBy('created_at').orderBy('id').execute();
+const rows = (): Promise<OutboxRow[]> =>
+  store.db.selectFrom('outbox').selectAll().orderBy('created_at').orderBy('id').execute();
 const rowTo = async (to: string) => {
   const row = await store.db.selectFrom('outbox').selectAll().where('to_address', '=', to).executeTakeFirst();
   if (!row) throw new Error(`no outbox row to ${to}`);
@@ -220,7 +221,13 @@ describe('outbox over SMTP', () => {
     const m = mailer();
     expect(m.transport).toBe('smtp');
     await store.batch([
-      m.queue({ kind: 'organizer-code', to: 'aida@example.kg', subject: KY_SUBJECT, text: KY_TEXT, ceremonyId: 'cer_1' }),
+      m.queue({
+        kind: 'organizer-code',
+        to: 'aida@example.kg',
+        subject: KY_SUBJECT,
+        text: KY_TEXT,
+        ceremonyId: 'cer_1',
+      }),
       m.queue({
         kind: 'receipt',
         to: 'bakyt@yandex.ru',
@@ -228,7 +235,12 @@ describe('outbox over SMTP', () => {
         text: 'Receipt: ABCD-EFGH',
         html: '<p>Квитанция: <b>ABCD-EFGH</b></p>',
       }),
-      m.queue({ kind: 'invite', to: 'chynara@example.org', subject: 'Jury\r\ninvitation', text: 'Welcome to the jury.' }),
+      m.queue({
+        kind: 'invite',
+        to: 'chynara@example.org',
+        subject: 'Jury\r\ninvitation',
+        text: 'Welcome to the jury.',
+      }),
     ]);
     expect((await rows()).map((r) => r.status)).toEqual(['queued', 'queued', 'queued']);
     expect((await rows()).every((r) => r.next_attempt_at === T0 && r.id.startsWith('mail_'))).toBe(true);
@@ -290,7 +302,9 @@ describe('outbox over SMTP', () => {
 
   it('throttles per rolling day', async () => {
     const m = mailer({ perMinute: 100, perDay: 3 });
-    await store.batch([1, 2, 3, 4].map((n) => m.queue({ kind: 'receipt', to: `d${n}@example.org`, subject: `${n}`, text: '' })));
+    await store.batch(
+      [1, 2, 3, 4].map((n) => m.queue({ kind: 'receipt', to: `d${n}@example.org`, subject: `${n}`, text: '' })),
+    );
     expect(await m.flush()).toEqual({ sent: 3, failed: 0, deferred: 1 });
     now += 3_600_000;
     expect(await m.flush()).toEqual({ sent: 0, failed: 0, deferred: 1 });
@@ -302,7 +316,13 @@ describe('outbox over SMTP', () => {
     refusedRecipients.add('ghost@example.org');
     const m = mailer();
     await store.batch([
-      m.queue({ kind: 'organizer-code', to: 'ghost@example.org', subject: KY_SUBJECT, text: KY_TEXT, ceremonyId: 'cer_1' }),
+      m.queue({
+        kind: 'organizer-code',
+        to: 'ghost@example.org',
+        subject: KY_SUBJECT,
+        text: KY_TEXT,
+        ceremonyId: 'cer_1',
+      }),
       m.queue({ kind: 'organizer-code', to: 'real@example.org', subject: 'ok', text: 'ok' }),
     ]);
     expect(await m.flush()).toEqual({ sent: 1, failed: 0, deferred: 0 });
@@ -352,7 +372,10 @@ describe('outbox over SMTP', () => {
     const m = mailer();
     await store.batch([m.queue({ kind: 'receipt', to: 'late@example.org', subject: 's', text: 't' })]);
     // Another server claimed it and vanished.
-    await store.db.updateTable('outbox').set({ status: 'sending', lease_until: now + LEASE_MS, attempts: 1 }).execute();
+    await store.db
+      .updateTable('outbox')
+      .set({ status: 'sending', lease_until: now + LEASE_MS, attempts: 1 })
+      .execute();
     expect(await m.flush()).toEqual({ sent: 0, failed: 0, deferred: 0 });
     now += LEASE_MS + 1;
     expect(await m.flush()).toEqual({ sent: 1, failed: 0, deferred: 0 });
@@ -378,7 +401,9 @@ describe('outbox over SMTP', () => {
     const a = mailer({ perMinute: 5 });
     const b = mailer({ perMinute: 5 });
     await store.batch(
-      Array.from({ length: 12 }, (_, i) => a.queue({ kind: 'receipt', to: `q${i}@example.org`, subject: 's', text: 't' })),
+      Array.from({ length: 12 }, (_, i) =>
+        a.queue({ kind: 'receipt', to: `q${i}@example.org`, subject: 's', text: 't' }),
+      ),
     );
     const [ra, rb] = await Promise.all([a.flush(), b.flush()]);
     // Exact where there is one writer (SQLite, D1). On PostgreSQL two claims committing at the same instant
@@ -486,7 +511,12 @@ describe('http transport (Resend-compatible)', () => {
           const chunks: Buffer[] = [];
           req.on('data', (c: Buffer) => chunks.push(c));
           req.on('end', () => {
-            hits.push({ method: req.method!, url: req.url!, headers: req.headers, body: Buffer.concat(chunks).toString('utf8') });
+            hits.push({
+              method: req.method!,
+              url: req.url!,
+              headers: req.headers,
+              body: Buffer.concat(chunks).toString('utf8'),
+            });
             res.writeHead(answer.status, { 'content-type': 'application/json' });
             res.end(answer.body);
           });
@@ -506,7 +536,15 @@ describe('http transport (Resend-compatible)', () => {
   it('posts JSON with the Bearer key and returns the provider id', async () => {
     const t = httpTransport({ url: apiUrl, apiKey: 're_secret' });
     expect(t.name).toBe('http');
-    const result = await t.send({ id: 'mail_x', from: FROM, kind: 'receipt', to: 'aida@example.kg', subject: KY_SUBJECT, text: KY_TEXT, html: '<p>Кирүү</p>' });
+    const result = await t.send({
+      id: 'mail_x',
+      from: FROM,
+      kind: 'receipt',
+      to: 'aida@example.kg',
+      subject: KY_SUBJECT,
+      text: KY_TEXT,
+      html: '<p>Кирүү</p>',
+    });
     expect(result).toEqual({ providerId: 're_123' });
     expect(hits).toHaveLength(1);
     const hit = hits[0]!;
@@ -515,7 +553,13 @@ describe('http transport (Resend-compatible)', () => {
     expect(hit.headers.authorization).toBe('Bearer re_secret');
     expect(hit.headers['content-type']).toMatch(/^application\/json/);
     expect(hit.headers['idempotency-key']).toBe('laurel-mail_x');
-    expect(JSON.parse(hit.body)).toEqual({ from: FROM, to: ['aida@example.kg'], subject: KY_SUBJECT, text: KY_TEXT, html: '<p>Кирүү</p>' });
+    expect(JSON.parse(hit.body)).toEqual({
+      from: FROM,
+      to: ['aida@example.kg'],
+      subject: KY_SUBJECT,
+      text: KY_TEXT,
+      html: '<p>Кирүү</p>',
+    });
 
     await t.send({ id: 'mail_y', from: FROM, kind: 'receipt', to: 'b@example.org', subject: 's', text: 't' });
     expect(JSON.parse(hits[1]!.body)).toEqual({ from: FROM, to: ['b@example.org'], subject: 's', text: 't' });
@@ -524,10 +568,12 @@ describe('http transport (Resend-compatible)', () => {
   it('treats a non-2xx answer as an error with the status and the text cut to 300 characters', async () => {
     answer = { status: 500, body: `{"message":"boom ${'x'.repeat(1000)}"}` };
     const t = httpTransport({ url: apiUrl, apiKey: 'k' });
-    const error = await t.send({ id: 'mail_z', from: FROM, kind: 'k', to: 'a@example.org', subject: 's', text: 't' }).then(
-      () => null,
-      (e: Error) => e,
-    );
+    const error = await t
+      .send({ id: 'mail_z', from: FROM, kind: 'k', to: 'a@example.org', subject: 's', text: 't' })
+      .then(
+        () => null,
+        (e: Error) => e,
+      );
     expect(error).toBeInstanceOf(Error);
     expect(error!.message).toContain('500');
     expect(error!.message).toContain('{"message":"boom xxx');
@@ -557,7 +603,9 @@ describe('http transport (Resend-compatible)', () => {
       return new Response('{"id":"fake_1"}', { status: 202 });
     }) as typeof fetch;
     const t = httpTransport({ url: 'https://mail.example/emails', apiKey: 'k', fetch: fakeFetch });
-    expect(await t.send({ id: 'mail_f', from: FROM, kind: 'k', to: 'a@example.org', subject: 's', text: 't' })).toEqual({ providerId: 'fake_1' });
+    expect(await t.send({ id: 'mail_f', from: FROM, kind: 'k', to: 'a@example.org', subject: 's', text: 't' })).toEqual(
+      { providerId: 'fake_1' },
+    );
     expect(calls[0]![0]).toBe('https://mail.example/emails');
   });
 });
@@ -571,9 +619,17 @@ describe('log transport and the dev outbox', () => {
     expect(m.transport).toBe('log');
     await store.batch([m.queue({ kind: 'organizer-code', to: 'Aida@Example.kg', subject: KY_SUBJECT, text: KY_TEXT })]);
     now += 1000;
-    await store.batch([m.queue({ kind: 'receipt', to: 'other@example.org', subject: 'Other <b>', text: '<script>x</script>' })]);
+    await store.batch([
+      m.queue({ kind: 'receipt', to: 'other@example.org', subject: 'Other <b>', text: '<script>x</script>' }),
+    ]);
     expect(await m.flush()).toEqual({ sent: 2, failed: 0, deferred: 0 });
-    expect(lines.map((l) => JSON.parse(l))).toContainEqual({ level: 'info', msg: 'mail', to: 'Aida@Example.kg', subject: KY_SUBJECT, text: KY_TEXT });
+    expect(lines.map((l) => JSON.parse(l))).toContainEqual({
+      level: 'info',
+      msg: 'mail',
+      to: 'Aida@Example.kg',
+      subject: KY_SUBJECT,
+      text: KY_TEXT,
+    });
     const row = await rowTo('Aida@Example.kg');
     expect(row).toMatchObject({ status: 'sent', text_body: KY_TEXT });
 
@@ -654,17 +710,26 @@ describe('delivery report', () => {
 
 describe('transport from config', () => {
   it('chooses SMTP, else the HTTP API, else the log', () => {
-    expect(transportFromConfig(loadConfig({ SMTP_URL: 'smtps://u:p@smtp.example.org:465?tls.rejectUnauthorized=false' })).name).toBe('smtp');
-    expect(transportFromConfig(loadConfig({ MAIL_API_URL: 'https://api.resend.com/emails', MAIL_API_KEY: 'k' })).name).toBe('http');
+    expect(
+      transportFromConfig(loadConfig({ SMTP_URL: 'smtps://u:p@smtp.example.org:465?tls.rejectUnauthorized=false' }))
+        .name,
+    ).toBe('smtp');
+    expect(
+      transportFromConfig(loadConfig({ MAIL_API_URL: 'https://api.resend.com/emails', MAIL_API_KEY: 'k' })).name,
+    ).toBe('http');
     const config = loadConfig({});
     expect(config.devMail).toBe(true);
     expect(transportFromConfig(config).name).toBe('log');
-    expect(webTransportFromConfig(loadConfig({ MAIL_API_URL: 'https://api.resend.com/emails', MAIL_API_KEY: 'k' })).name).toBe('http');
+    expect(
+      webTransportFromConfig(loadConfig({ MAIL_API_URL: 'https://api.resend.com/emails', MAIL_API_KEY: 'k' })).name,
+    ).toBe('http');
     expect(() => webTransportFromConfig(loadConfig({ SMTP_URL: 'smtp://localhost:25' }))).toThrow(/Workers/);
   });
 
   it('adds timeouts to an SMTP URL, keeping its own options', () => {
-    expect(withDefaultTimeouts('smtp://h:25')).toBe('smtp://h:25?connectionTimeout=15000&greetingTimeout=15000&socketTimeout=45000');
+    expect(withDefaultTimeouts('smtp://h:25')).toBe(
+      'smtp://h:25?connectionTimeout=15000&greetingTimeout=15000&socketTimeout=45000',
+    );
     expect(withDefaultTimeouts('smtps://u:p%40ss@h:465?tls.rejectUnauthorized=false&socketTimeout=5000')).toBe(
       'smtps://u:p%40ss@h:465?tls.rejectUnauthorized=false&socketTimeout=5000&connectionTimeout=15000&greetingTimeout=15000',
     );

@@ -51,7 +51,8 @@ describe('organizer sign-in by emailed code', () => {
 
     // A fresh code works again, until the address has failed ten times in the window.
     const second = await requestCode(env, 'org@example.org');
-    for (let i = 0; i < 5; i++) await post(env, '/api/auth/token', { email: 'org@example.org', code: second === '000000' ? '111111' : '000000' });
+    for (let i = 0; i < 5; i++)
+      await post(env, '/api/auth/token', { email: 'org@example.org', code: second === '000000' ? '111111' : '000000' });
     const third = await requestCode(env, 'org@example.org');
     const throttled = await post(env, '/api/auth/token', { email: 'org@example.org', code: third });
     expect((await throttled.json()).code).toBe('code-locked');
@@ -82,7 +83,13 @@ describe('organizer sign-in by emailed code', () => {
     const { token } = await (await post(env, '/api/auth/token', { email: 'org@example.org', code })).json();
     expect((await env.app.request('/api/auth/me', { headers: bearer(token) })).status).toBe(200);
     const [h, p, s] = token.split('.');
-    const forged = [h, Buffer.from(JSON.stringify({ ...JSON.parse(Buffer.from(p, 'base64url').toString()), sub: 'or_someone' })).toString('base64url'), s].join('.');
+    const forged = [
+      h,
+      Buffer.from(
+        JSON.stringify({ ...JSON.parse(Buffer.from(p, 'base64url').toString()), sub: 'or_someone' }),
+      ).toString('base64url'),
+      s,
+    ].join('.');
     const res = await env.app.request('/api/auth/me', { headers: bearer(forged) });
     expect(res.status).toBe(401);
     expect((await res.json()).code).toBe('token-invalid');

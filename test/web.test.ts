@@ -38,7 +38,11 @@ class Browser {
   }
 
   /** Posts a form as a browser on this site would: Origin set, `_csrf` from the cookie unless told otherwise. */
-  async post(path: string, fields: Record<string, string>, opts: { origin?: string | null; csrf?: string | null } = {}) {
+  async post(
+    path: string,
+    fields: Record<string, string>,
+    opts: { origin?: string | null; csrf?: string | null } = {},
+  ) {
     const body = new URLSearchParams(fields);
     const csrf = opts.csrf === undefined ? this.jar.get('laurel_csrf') : opts.csrf;
     if (csrf !== null && csrf !== undefined) body.set('_csrf', csrf);
@@ -64,12 +68,21 @@ let env: TestEnv;
 let awardId: string;
 
 async function phaseOf(slug: string) {
-  const row = await env.store.db.selectFrom('ceremonies').select('phase').where('slug', '=', slug).executeTakeFirstOrThrow();
+  const row = await env.store.db
+    .selectFrom('ceremonies')
+    .select('phase')
+    .where('slug', '=', slug)
+    .executeTakeFirstOrThrow();
   return row.phase;
 }
 
 async function eventsOf(ceremonyId: string) {
-  return env.store.db.selectFrom('events').select(['seq', 'type', 'actor']).where('chain', '=', ceremonyId).orderBy('seq').execute();
+  return env.store.db
+    .selectFrom('events')
+    .select(['seq', 'type', 'actor'])
+    .where('chain', '=', ceremonyId)
+    .orderBy('seq')
+    .execute();
 }
 
 /** Signs in through the pages and returns the browser holding the session cookie. */
@@ -158,7 +171,9 @@ describe('public pages', () => {
     expect(cookie).toMatch(/Secure/);
     expect(cookie).toMatch(/SameSite=Lax/);
 
-    const again = await env.app.request(`/a/${SLUG}`, { headers: { cookie: 'laurel_lang=ky', 'accept-language': 'ru' } });
+    const again = await env.app.request(`/a/${SLUG}`, {
+      headers: { cookie: 'laurel_lang=ky', 'accept-language': 'ru' },
+    });
     expect(await again.text()).toContain('<html lang="ky"');
   });
 
@@ -173,12 +188,18 @@ describe('public pages', () => {
   });
 
   it('follows Accept-Language, and ?lang beats the cookie which beats the header', async () => {
-    let html = await (await env.app.request(`/a/${SLUG}`, { headers: { 'accept-language': 'ru-RU,ru;q=0.9,en;q=0.8' } })).text();
+    let html = await (
+      await env.app.request(`/a/${SLUG}`, { headers: { 'accept-language': 'ru-RU,ru;q=0.9,en;q=0.8' } })
+    ).text();
     expect(html).toContain('<html lang="ru"');
     expect(html).toContain('Премия STEM4ALL 2024');
-    html = await (await env.app.request(`/a/${SLUG}`, { headers: { 'accept-language': 'de-DE, ky;q=0.5, en;q=0.2' } })).text();
+    html = await (
+      await env.app.request(`/a/${SLUG}`, { headers: { 'accept-language': 'de-DE, ky;q=0.5, en;q=0.2' } })
+    ).text();
     expect(html).toContain('<html lang="ky"');
-    html = await (await env.app.request(`/a/${SLUG}?lang=en`, { headers: { cookie: 'laurel_lang=ru', 'accept-language': 'ky' } })).text();
+    html = await (
+      await env.app.request(`/a/${SLUG}?lang=en`, { headers: { cookie: 'laurel_lang=ru', 'accept-language': 'ky' } })
+    ).text();
     expect(html).toContain('<html lang="en"');
     // No preference at all: the award's first locale.
     html = await (await env.app.request(`/a/${SLUG}`)).text();
@@ -211,7 +232,12 @@ describe('public pages', () => {
   });
 
   it('answers 404 pages for a draft, an unknown award and an unknown category', async () => {
-    for (const path of ['/a/draft-award', '/a/draft-award/best-mentor', '/a/no-such-award', `/a/${SLUG}/no-such-category`]) {
+    for (const path of [
+      '/a/draft-award',
+      '/a/draft-award/best-mentor',
+      '/a/no-such-award',
+      `/a/${SLUG}/no-such-category`,
+    ]) {
       const res = await env.app.request(`${path}?lang=ru`);
       expect(res.status, path).toBe(404);
       expect(res.headers.get('content-type'), path).toMatch(/^text\/html/);
@@ -274,12 +300,19 @@ describe('organizer pages', () => {
     expect(codeHtml).toContain('action="/organizer/verify"');
     expect(codeHtml).toContain('<button type="submit">Кирүү</button>');
     expect(codeHtml).toContain(`value="${ORGANIZER}"`);
-    const mail = await env.store.db.selectFrom('outbox').select(['kind', 'subject']).where('to_address', '=', ORGANIZER).executeTakeFirstOrThrow();
+    const mail = await env.store.db
+      .selectFrom('outbox')
+      .select(['kind', 'subject'])
+      .where('to_address', '=', ORGANIZER)
+      .executeTakeFirstOrThrow();
     expect(mail.kind).toBe('organizer-code');
     expect(mail.subject).toContain('кирүү коду'); // mailed in the page language
 
     // A wrong code is a message on the code form, not a session.
-    const wrong = await b.post('/organizer/verify', { email: ORGANIZER, code: '000000' === (await latestCode(env, ORGANIZER)) ? '111111' : '000000' });
+    const wrong = await b.post('/organizer/verify', {
+      email: ORGANIZER,
+      code: '000000' === (await latestCode(env, ORGANIZER)) ? '111111' : '000000',
+    });
     expect(wrong.status).toBe(400);
     expect(await wrong.text()).toContain('role="alert"');
     expect(b.jar.has('laurel_session')).toBe(false);
@@ -287,7 +320,10 @@ describe('organizer pages', () => {
     // A wrong code counts against the code: ask for a fresh one.
     await b.post('/organizer/login', { email: ORGANIZER });
     const code = await latestCode(env, ORGANIZER);
-    const verified = await b.post('/organizer/verify', { email: ORGANIZER, code: `${code.slice(0, 3)} ${code.slice(3)}` });
+    const verified = await b.post('/organizer/verify', {
+      email: ORGANIZER,
+      code: `${code.slice(0, 3)} ${code.slice(3)}`,
+    });
     expect(verified.status).toBe(303);
     expect(verified.headers.get('location')).toBe('/organizer');
     const session = verified.headers.getSetCookie().find((c) => c.startsWith('laurel_session='));
@@ -330,7 +366,11 @@ describe('organizer pages', () => {
     const afterHtml = await after.text();
     expect(afterHtml).toContain('The phase was changed.');
     expect(afterHtml).toContain('The rules and the nominee list are frozen.');
-    const frozen = await env.store.db.selectFrom('ceremonies').select('rules_hash').where('id', '=', awardId).executeTakeFirstOrThrow();
+    const frozen = await env.store.db
+      .selectFrom('ceremonies')
+      .select('rules_hash')
+      .where('id', '=', awardId)
+      .executeTakeFirstOrThrow();
     expect(afterHtml).toContain(frozen.rules_hash!);
 
     // Moving back is refused with a message on the page; nothing changes.
@@ -383,7 +423,9 @@ describe('organizer pages', () => {
     const mails = (await env.store.db.selectFrom('outbox').select('id').execute()).length;
     const fresh = new Browser(env);
     expect((await fresh.post('/organizer/login', { email: ORGANIZER })).status).toBe(403);
-    expect((await b.post('/organizer/login', { email: ORGANIZER }, { origin: 'https://evil.example' })).status).toBe(403);
+    expect((await b.post('/organizer/login', { email: ORGANIZER }, { origin: 'https://evil.example' })).status).toBe(
+      403,
+    );
     expect((await env.store.db.selectFrom('outbox').select('id').execute()).length).toBe(mails);
 
     // Sign-out too: the session stays.

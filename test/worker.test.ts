@@ -36,7 +36,10 @@ describe.skipIf(usingPostgres)('Cloudflare Worker on D1 (Miniflare)', () => {
       script,
       compatibilityDate: '2026-04-01',
       d1Databases: ['DB'],
-      bindings: { MASTER_SECRET: 'worker-test-master-secret-0123456789', BOOTSTRAP_TOKEN: 'worker-bootstrap-token-0123' },
+      bindings: {
+        MASTER_SECRET: 'worker-test-master-secret-0123456789',
+        BOOTSTRAP_TOKEN: 'worker-bootstrap-token-0123',
+      },
     });
     d1 = await mf.getD1Database('DB');
     // wrangler applies db/migrations at deploy; here the same files go through Laurel's migrator over D1's batch.
@@ -54,13 +57,20 @@ describe.skipIf(usingPostgres)('Cloudflare Worker on D1 (Miniflare)', () => {
   });
 
   it('runs an award: bootstrap, sign in, import, read back, move phases, verify the chain', async () => {
-    const boot = await call('/api/bootstrap', { body: { token: 'worker-bootstrap-token-0123', email: 'first@example.org' } });
+    const boot = await call('/api/bootstrap', {
+      body: { token: 'worker-bootstrap-token-0123', email: 'first@example.org' },
+    });
     expect(boot.status).toBe(201);
-    const again = await call('/api/bootstrap', { body: { token: 'worker-bootstrap-token-0123', email: 'second@example.org' } });
+    const again = await call('/api/bootstrap', {
+      body: { token: 'worker-bootstrap-token-0123', email: 'second@example.org' },
+    });
     expect(again.status).toBe(410);
 
     expect((await call('/api/auth/code', { body: { email: 'first@example.org' } })).status).toBe(202);
-    const mail = await d1.prepare('select text_body from outbox where to_address = ? order by created_at desc').bind('first@example.org').first();
+    const mail = await d1
+      .prepare('select text_body from outbox where to_address = ? order by created_at desc')
+      .bind('first@example.org')
+      .first();
     const code = /(\d{3}) (\d{3})/.exec(mail.text_body)!.slice(1).join('');
     const session = await call('/api/auth/token', { body: { email: 'first@example.org', code } });
     expect(session.status).toBe(200);
@@ -101,10 +111,13 @@ describe.skipIf(usingPostgres)('Cloudflare Worker on D1 (Miniflare)', () => {
   });
 
   it('moves a phase from the Cron Trigger when its instant has passed', async () => {
-    const boot = await d1.prepare("select count(*) as n from organizers").first();
+    const boot = await d1.prepare('select count(*) as n from organizers').first();
     expect(boot.n).toBe(1);
     expect((await call('/api/auth/code', { body: { email: 'first@example.org' } })).status).toBe(202);
-    const mail = await d1.prepare('select text_body from outbox where to_address = ? order by created_at desc').bind('first@example.org').first();
+    const mail = await d1
+      .prepare('select text_body from outbox where to_address = ? order by created_at desc')
+      .bind('first@example.org')
+      .first();
     const code = /(\d{3}) (\d{3})/.exec(mail.text_body)!.slice(1).join('');
     const { token } = (await call('/api/auth/token', { body: { email: 'first@example.org', code } })).body;
     const def = { ...example(), slug: 'cron-award', schedule: {} };
@@ -113,10 +126,15 @@ describe.skipIf(usingPostgres)('Cloudflare Worker on D1 (Miniflare)', () => {
     const opens = new Date(Date.now() + 1500).toISOString();
     // PUT replaces the whole schedule: keep the nominating window the phase move recorded.
     const current = (await call('/api/ceremonies/cron-award', { token })).body.schedule;
-    const scheduled = await call('/api/ceremonies/cron-award/schedule', { method: 'PUT', body: { ...current, voting: { opens } }, token });
+    const scheduled = await call('/api/ceremonies/cron-award/schedule', {
+      method: 'PUT',
+      body: { ...current, voting: { opens } },
+      token,
+    });
     expect(scheduled.body).toEqual({ event: expect.anything() });
     await new Promise((r) => setTimeout(r, 2000));
-    const worker = await mf.getWorker();
+    // Fetcher.scheduled exists in workerd; Miniflare's Node-side type does not declare it.
+    const worker = (await mf.getWorker()) as unknown as { scheduled(o: { cron: string }): Promise<unknown> };
     await worker.scheduled({ cron: '* * * * *' });
     const after = await call('/api/ceremonies/cron-award');
     expect(after.body.phase).toBe('voting');

@@ -2,15 +2,7 @@
  * The event chain, commitments and actor pseudonyms of audit format version 0 (docs/audit.md). Pure: data in,
  * data out; WebCrypto only, so it runs unchanged on Node 20 and Cloudflare Workers.
  */
-import {
-  CanonicalJsonError,
-  canonicalJson,
-  bytesToHex,
-  concatBytes,
-  hexToBytes,
-  sha256Hex,
-  utf8,
-} from './canonical';
+import { CanonicalJsonError, canonicalJson, bytesToHex, concatBytes, hexToBytes, sha256Hex, utf8 } from './canonical';
 
 /** `prev` of the first event (seq 1) of every chain: 32 zero bytes as hex. */
 export const GENESIS_PREV = '0'.repeat(64);

@@ -38,7 +38,13 @@ export function definitionToRows(
   def: AwardDefinition,
   secrets: { pepperWrapped: string },
   now: number,
-): { ceremony: Rows<CeremonyRow>; tracks: TrackRow[]; categories: CategoryRow[]; nominees: NomineeRow[]; institutions: InstitutionRow[] } {
+): {
+  ceremony: Rows<CeremonyRow>;
+  tracks: TrackRow[];
+  categories: CategoryRow[];
+  nominees: NomineeRow[];
+  institutions: InstitutionRow[];
+} {
   const ceremonyId = newId('aw');
   const instants = scheduleToInstants(def.schedule);
   const content: CeremonyContent = {
@@ -98,12 +104,20 @@ export function definitionToRows(
       });
       cat.nominees.forEach((nom, n) => {
         nominees.push(
-          nomineeRow(ceremonyId, categoryId, n, nom.slug, nom.status, {
-            name: nom.name,
-            citation: nom.citation,
-            affiliation: nom.affiliation,
-            region: nom.region,
-          }, now),
+          nomineeRow(
+            ceremonyId,
+            categoryId,
+            n,
+            nom.slug,
+            nom.status,
+            {
+              name: nom.name,
+              citation: nom.citation,
+              affiliation: nom.affiliation,
+              region: nom.region,
+            },
+            now,
+          ),
         );
       });
     });
@@ -181,7 +195,9 @@ export function rowsToDefinition(rows: AwardRows): AwardDefinition {
   } as AwardDefinition;
 }
 
-export function rowInstants(c: Pick<CeremonyRow, `${'nominating' | 'voting' | 'judging'}_${'opens' | 'closes'}`>): ScheduleInstants {
+export function rowInstants(
+  c: Pick<CeremonyRow, `${'nominating' | 'voting' | 'judging'}_${'opens' | 'closes'}`>,
+): ScheduleInstants {
   return {
     nominating: { opens: c.nominating_opens, closes: c.nominating_closes },
     voting: { opens: c.voting_opens, closes: c.voting_closes },

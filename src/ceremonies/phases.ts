@@ -85,7 +85,8 @@ export function scheduleProblems(schedule: ScheduleInstants, now: number, previo
     ]);
   for (const phase of WINDOWED) {
     const { opens, closes } = schedule[phase];
-    if (opens !== null && closes !== null && opens >= closes) problems.push(`${phase}.closes must be after ${phase}.opens`);
+    if (opens !== null && closes !== null && opens >= closes)
+      problems.push(`${phase}.closes must be after ${phase}.opens`);
   }
   const set = points(schedule).filter((p): p is [string, number] => p[1] !== null);
   for (let i = 1; i < set.length; i++) {

@@ -36,7 +36,10 @@ export async function listCeremonies(db: Kysely<Database>, opts: { includeDrafts
 }
 
 export async function countCeremonies(db: Kysely<Database>): Promise<number> {
-  const row = await db.selectFrom('ceremonies').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirst();
+  const row = await db
+    .selectFrom('ceremonies')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .executeTakeFirst();
   return Number(row?.n ?? 0);
 }
 
@@ -47,13 +50,23 @@ export async function loadAwardRows(db: Kysely<Database>, slugOrId: string): Pro
   const [tracks, categories, nominees, institutions] = await Promise.all([
     db.selectFrom('tracks').selectAll().where('ceremony_id', '=', id).orderBy('position').execute(),
     db.selectFrom('categories').selectAll().where('ceremony_id', '=', id).orderBy('position').execute(),
-    db.selectFrom('nominees').selectAll().where('ceremony_id', '=', id).orderBy('category_id').orderBy('position').orderBy('slug').execute(),
+    db
+      .selectFrom('nominees')
+      .selectAll()
+      .where('ceremony_id', '=', id)
+      .orderBy('category_id')
+      .orderBy('position')
+      .orderBy('slug')
+      .execute(),
     db.selectFrom('institutions').selectAll().where('ceremony_id', '=', id).orderBy('position').execute(),
   ]);
   return { ceremony, tracks, categories, nominees, institutions };
 }
 
-export function insertAwardStatements(store: Store, rows: Omit<AwardRows, 'ceremony'> & { ceremony: Record<string, unknown> }) {
+export function insertAwardStatements(
+  store: Store,
+  rows: Omit<AwardRows, 'ceremony'> & { ceremony: Record<string, unknown> },
+) {
   const { db } = store;
   return [
     db.insertInto('ceremonies').values(rows.ceremony as never),
@@ -77,7 +90,11 @@ export function deleteStructureStatements(store: Store, ceremonyId: string): Com
 
 /** SQL condition: the award is in one of these phases (and, with a version, unchanged since it was read). */
 export function ceremonyIs(db: Kysely<Database>, ceremonyId: string, phases: readonly string[], version?: number) {
-  let q = db.selectFrom('ceremonies').select(sql`1`.as('one')).where('id', '=', ceremonyId).where('phase', 'in', phases);
+  let q = db
+    .selectFrom('ceremonies')
+    .select(sql`1`.as('one'))
+    .where('id', '=', ceremonyId)
+    .where('phase', 'in', phases);
   if (version !== undefined) q = q.where('version', '=', version);
   return sql<boolean>`exists ${q}`;
 }

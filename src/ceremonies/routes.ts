@@ -20,9 +20,22 @@ import {
   updateSchedule,
 } from './service';
 
-const SlugParam = z.object({ slug: z.string().min(1).max(64).openapi({ param: { name: 'slug', in: 'path' }, example: 'stem4all-2024' }) });
+const SlugParam = z.object({
+  slug: z
+    .string()
+    .min(1)
+    .max(64)
+    .openapi({ param: { name: 'slug', in: 'path' }, example: 'stem4all-2024' }),
+});
 const AwardSummary = z
-  .object({ id: z.string(), slug: z.string(), phase: Phase, name: LocalizedText, timeZone: z.string(), locales: z.array(z.string()) })
+  .object({
+    id: z.string(),
+    slug: z.string(),
+    phase: Phase,
+    name: LocalizedText,
+    timeZone: z.string(),
+    locales: z.array(z.string()),
+  })
   .openapi('AwardSummary');
 const Award = z.object({ id: z.string(), slug: z.string(), phase: Phase }).passthrough().openapi('Award');
 const EventHead = z.object({ seq: z.number().int(), hash: z.string() }).openapi('EventHead');
@@ -47,7 +60,8 @@ export function ceremonyRoutes(deps: AppDeps) {
   /** Loads the award and checks the signed-in organizer may manage it. */
   const managed = async (organizer: Parameters<typeof actorIn>[0], slug: string) => {
     const award = await requireAward(deps, slug);
-    if (!canManage(organizer, award.ceremony.id)) throw new ApiError('forbidden', 'You are not an organizer of this award.');
+    if (!canManage(organizer, award.ceremony.id))
+      throw new ApiError('forbidden', 'You are not an organizer of this award.');
     return { award, actor: actorIn(organizer, award.ceremony.id) };
   };
 
@@ -109,7 +123,8 @@ export function ceremonyRoutes(deps: AppDeps) {
       method: 'post',
       path: '/api/ceremonies',
       summary: 'Create an award from a definition (import)',
-      description: 'Site organizers only. The award starts as a draft; the creator is its organizer through the site role.',
+      description:
+        'Site organizers only. The award starts as a draft; the creator is its organizer through the site role.',
       tags: ['Awards'],
       security: bearerSecurity,
       middleware: [auth] as const,
@@ -140,7 +155,12 @@ export function ceremonyRoutes(deps: AppDeps) {
       security: bearerSecurity,
       middleware: [auth] as const,
       request: { params: SlugParam },
-      responses: { 200: json(AwardDefinition, 'The definition'), 401: problems[401], 403: problems[403], 404: problems[404] },
+      responses: {
+        200: json(AwardDefinition, 'The definition'),
+        401: problems[401],
+        403: problems[403],
+        404: problems[404],
+      },
     }),
     async (c) => {
       const { award } = await managed(c.get('organizer'), c.req.valid('param').slug);
@@ -156,8 +176,18 @@ export function ceremonyRoutes(deps: AppDeps) {
       tags: ['Awards'],
       security: bearerSecurity,
       middleware: [auth] as const,
-      request: { params: SlugParam, body: { content: { 'application/json': { schema: AwardDefinition } }, required: true } },
-      responses: { 200: json(Appended, 'Replaced'), 400: problems[400], 401: problems[401], 403: problems[403], 404: problems[404], 409: problems[409] },
+      request: {
+        params: SlugParam,
+        body: { content: { 'application/json': { schema: AwardDefinition } }, required: true },
+      },
+      responses: {
+        200: json(Appended, 'Replaced'),
+        400: problems[400],
+        401: problems[401],
+        403: problems[403],
+        404: problems[404],
+        409: problems[409],
+      },
     }),
     async (c) => {
       const { award, actor } = await managed(c.get('organizer'), c.req.valid('param').slug);
@@ -175,7 +205,14 @@ export function ceremonyRoutes(deps: AppDeps) {
       security: bearerSecurity,
       middleware: [auth] as const,
       request: { params: SlugParam, body: { content: { 'application/json': { schema: Rules } }, required: true } },
-      responses: { 200: json(Appended, 'Updated'), 400: problems[400], 401: problems[401], 403: problems[403], 404: problems[404], 409: problems[409] },
+      responses: {
+        200: json(Appended, 'Updated'),
+        400: problems[400],
+        401: problems[401],
+        403: problems[403],
+        404: problems[404],
+        409: problems[409],
+      },
     }),
     async (c) => {
       const { award, actor } = await managed(c.get('organizer'), c.req.valid('param').slug);
@@ -189,7 +226,8 @@ export function ceremonyRoutes(deps: AppDeps) {
       method: 'put',
       path: '/api/ceremonies/{slug}/schedule',
       summary: 'Set the opening and closing instants of nominating, voting and judging',
-      description: 'Instants that have passed cannot change, and new ones must lie in the future. The scheduler moves the award when they arrive.',
+      description:
+        'Instants that have passed cannot change, and new ones must lie in the future. The scheduler moves the award when they arrive.',
       tags: ['Awards'],
       security: bearerSecurity,
       middleware: [auth] as const,
@@ -216,15 +254,26 @@ export function ceremonyRoutes(deps: AppDeps) {
       method: 'post',
       path: '/api/ceremonies/{slug}/phase',
       summary: 'Move the award forward to nominating, voting or judging',
-      description: 'Moving back is refused. Opening the vote freezes the rules and the nominee list and commits to the lot secret.',
+      description:
+        'Moving back is refused. Opening the vote freezes the rules and the nominee list and commits to the lot secret.',
       tags: ['Awards'],
       security: bearerSecurity,
       middleware: [auth] as const,
       request: {
         params: SlugParam,
-        body: { content: { 'application/json': { schema: z.object({ to: Phase }).openapi('PhaseMove') } }, required: true },
+        body: {
+          content: { 'application/json': { schema: z.object({ to: Phase }).openapi('PhaseMove') } },
+          required: true,
+        },
       },
-      responses: { 200: json(Appended, 'Moved'), 400: problems[400], 401: problems[401], 403: problems[403], 404: problems[404], 409: problems[409] },
+      responses: {
+        200: json(Appended, 'Moved'),
+        400: problems[400],
+        401: problems[401],
+        403: problems[403],
+        404: problems[404],
+        409: problems[409],
+      },
     }),
     async (c) => {
       const { award, actor } = await managed(c.get('organizer'), c.req.valid('param').slug);
@@ -252,7 +301,13 @@ export function ceremonyRoutes(deps: AppDeps) {
       security: bearerSecurity,
       middleware: [auth] as const,
       request: {
-        params: SlugParam.extend({ category: z.string().min(1).max(64).openapi({ param: { name: 'category', in: 'path' } }) }),
+        params: SlugParam.extend({
+          category: z
+            .string()
+            .min(1)
+            .max(64)
+            .openapi({ param: { name: 'category', in: 'path' } }),
+        }),
         body: { content: { 'application/json': { schema: NomineeInput } }, required: true },
       },
       responses: {
@@ -281,10 +336,28 @@ export function ceremonyRoutes(deps: AppDeps) {
       security: bearerSecurity,
       middleware: [auth] as const,
       request: {
-        params: SlugParam.extend({ nominee: z.string().min(1).max(64).openapi({ param: { name: 'nominee', in: 'path' } }) }),
-        body: { content: { 'application/json': { schema: NomineeInput.omit({ slug: true }).partial().openapi('NomineePatch') } }, required: true },
+        params: SlugParam.extend({
+          nominee: z
+            .string()
+            .min(1)
+            .max(64)
+            .openapi({ param: { name: 'nominee', in: 'path' } }),
+        }),
+        body: {
+          content: {
+            'application/json': { schema: NomineeInput.omit({ slug: true }).partial().openapi('NomineePatch') },
+          },
+          required: true,
+        },
       },
-      responses: { 200: json(Appended, 'Updated'), 400: problems[400], 401: problems[401], 403: problems[403], 404: problems[404], 409: problems[409] },
+      responses: {
+        200: json(Appended, 'Updated'),
+        400: problems[400],
+        401: problems[401],
+        403: problems[403],
+        404: problems[404],
+        409: problems[409],
+      },
     }),
     async (c) => {
       const { slug, nominee } = c.req.valid('param');
@@ -326,7 +399,12 @@ export function ceremonyRoutes(deps: AppDeps) {
           limit: z.coerce.number().int().min(1).max(1000).default(1000),
         }),
       },
-      responses: { 200: json(z.object({ events: z.array(LoggedEvent) }), 'Events in order'), 401: problems[401], 403: problems[403], 404: problems[404] },
+      responses: {
+        200: json(z.object({ events: z.array(LoggedEvent) }), 'Events in order'),
+        401: problems[401],
+        403: problems[403],
+        404: problems[404],
+      },
     }),
     async (c) => {
       const { award } = await managed(c.get('organizer'), c.req.valid('param').slug);
@@ -344,7 +422,12 @@ export function ceremonyRoutes(deps: AppDeps) {
       security: bearerSecurity,
       middleware: [auth] as const,
       request: { params: SlugParam },
-      responses: { 200: json(z.record(z.string(), z.unknown()), 'Counts by status and kind'), 401: problems[401], 403: problems[403], 404: problems[404] },
+      responses: {
+        200: json(z.record(z.string(), z.unknown()), 'Counts by status and kind'),
+        401: problems[401],
+        403: problems[403],
+        404: problems[404],
+      },
     }),
     async (c) => {
       const { award } = await managed(c.get('organizer'), c.req.valid('param').slug);

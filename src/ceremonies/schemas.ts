@@ -59,7 +59,10 @@ export const JuryRule = z
         .tuple([z.number().int(), z.number().int()])
         .refine(([lo, hi]) => lo < hi, 'scale minimum must be below its maximum')
         .default([1, 10]),
-      criteria: z.array(Criterion).min(1).default([{ id: 'merit', weight: 1 }]),
+      criteria: z
+        .array(Criterion)
+        .min(1)
+        .default([{ id: 'merit', weight: 1 }]),
       normalize: z.enum(['none', 'zscore']).default('none'),
       trim: NonNegativeInt.default(0),
       quorum: NonNegativeInt.default(1),

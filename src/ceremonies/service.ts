@@ -16,7 +16,14 @@ import {
   rowInstants,
   scheduleToInstants,
 } from './model';
-import { MANUAL_TARGETS, checkTransition, instantsAfterMove, isFrozen, scheduleProblems, scheduledPhase } from './phases';
+import {
+  MANUAL_TARGETS,
+  checkTransition,
+  instantsAfterMove,
+  isFrozen,
+  scheduleProblems,
+  scheduledPhase,
+} from './phases';
 import {
   ceremonyIs,
   deleteStructureStatements,
@@ -38,7 +45,11 @@ export async function requireAward(deps: AppDeps, slugOrId: string): Promise<Awa
   return rows;
 }
 
-export async function createAward(deps: AppDeps, def: AwardDefinition, actor: string): Promise<{ id: string; event: Appended }> {
+export async function createAward(
+  deps: AppDeps,
+  def: AwardDefinition,
+  actor: string,
+): Promise<{ id: string; event: Appended }> {
   const pepperWrapped = await deps.wrapper.wrap('pepper', randomBytes(32));
   const rows = definitionToRows(def, { pepperWrapped }, deps.clock());
   const event = await commitChange(deps.store, deps.clock, {
@@ -51,7 +62,9 @@ export async function createAward(deps: AppDeps, def: AwardDefinition, actor: st
     changes: insertAwardStatements(deps.store, rows),
     onViolation: (v) =>
       v.kind === 'unique' && (v.columns.includes('slug') || v.table === 'ceremonies')
-        ? new ApiError('already-exists', `An award with slug "${def.slug}" exists already.`, [{ path: 'body.slug', message: 'taken' }])
+        ? new ApiError('already-exists', `An award with slug "${def.slug}" exists already.`, [
+            { path: 'body.slug', message: 'taken' },
+          ])
         : undefined,
   });
   return { id: rows.ceremony.id, event };
@@ -61,8 +74,14 @@ export async function createAward(deps: AppDeps, def: AwardDefinition, actor: st
 export async function replaceDefinition(deps: AppDeps, award: AwardRows, def: AwardDefinition, actor: string) {
   const c = award.ceremony;
   if (def.slug !== c.slug)
-    throw new ApiError('validation-failed', 'The slug of an award cannot change.', [{ path: 'body.slug', message: `must be "${c.slug}"` }]);
-  if (c.phase !== 'draft') throw new ApiError('wrong-phase', 'Only a draft award can be replaced whole; edit rules, schedule and nominees instead.');
+    throw new ApiError('validation-failed', 'The slug of an award cannot change.', [
+      { path: 'body.slug', message: `must be "${c.slug}"` },
+    ]);
+  if (c.phase !== 'draft')
+    throw new ApiError(
+      'wrong-phase',
+      'Only a draft award can be replaced whole; edit rules, schedule and nominees instead.',
+    );
   const fresh = definitionToRows(def, { pepperWrapped: c.pepper_wrapped }, deps.clock());
   const ceremonyId = c.id;
   const reId = <T extends { ceremony_id: string }>(rows: T[]) => rows.map((r) => ({ ...r, ceremony_id: ceremonyId }));
@@ -176,11 +195,23 @@ export async function movePhase(
         to,
         by,
         schedule: instantsToColumnsPayload(instants),
-        ...(freeze ? { frozen: { rulesHash: freeze.rulesHash, nomineesHash: freeze.nomineesHash, lotCommitment: freeze.lotCommitment } } : {}),
+        ...(freeze
+          ? {
+              frozen: {
+                rulesHash: freeze.rulesHash,
+                nomineesHash: freeze.nomineesHash,
+                lotCommitment: freeze.lotCommitment,
+              },
+            }
+          : {}),
       },
     },
     precondition: ceremonyIs(db, c.id, [from], c.version),
-    refused: () => new ApiError('conflict', 'The award changed meanwhile (another organizer or the schedule); reload and try again.'),
+    refused: () =>
+      new ApiError(
+        'conflict',
+        'The award changed meanwhile (another organizer or the schedule); reload and try again.',
+      ),
     changes: [
       db
         .updateTable('ceremonies')
@@ -268,14 +299,22 @@ export async function addNominee(
     event: {
       actor,
       type: 'nominee.added',
-      payload: { nominee: row.id, category: category.id, slug, status, contentHash: await sha256Hex(canonicalJson(content)) },
+      payload: {
+        nominee: row.id,
+        category: category.id,
+        slug,
+        status,
+        contentHash: await sha256Hex(canonicalJson(content)),
+      },
     },
     precondition: ceremonyIs(db, c.id, EDITABLE),
     refused: frozenError,
     changes: [db.insertInto('nominees').values(row)],
     onViolation: (v) =>
       v.kind === 'unique'
-        ? new ApiError('already-exists', `A nominee "${slug}" exists already in this category.`, [{ path: 'body.slug', message: 'taken' }])
+        ? new ApiError('already-exists', `A nominee "${slug}" exists already in this category.`, [
+            { path: 'body.slug', message: 'taken' },
+          ])
         : undefined,
   });
   return { nominee: row, event };
@@ -311,4 +350,3 @@ export async function updateNominee(
     ],
   });
 }
-

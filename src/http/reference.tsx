@@ -40,11 +40,13 @@ export function apiReferencePage(doc: Doc) {
           <meta charset="utf-8" />
           <meta name="viewport" content="width=device-width, initial-scale=1" />
           <title>{doc.info.title} reference</title>
-          <style>{raw(
-            'body{font:16px/1.5 system-ui,sans-serif;max-width:60rem;margin:auto;padding:1rem;color:#1a1a1a}' +
-              'code{background:#f2f2f2;padding:0 .25rem}.m{display:inline-block;min-width:4rem;font-weight:700;text-transform:uppercase}' +
-              'section{border-top:1px solid #ccc;margin-top:1.5rem}li{margin:.75rem 0}small{color:#555}',
-          )}</style>
+          <style>
+            {raw(
+              'body{font:16px/1.5 system-ui,sans-serif;max-width:60rem;margin:auto;padding:1rem;color:#1a1a1a}' +
+                'code{background:#f2f2f2;padding:0 .25rem}.m{display:inline-block;min-width:4rem;font-weight:700;text-transform:uppercase}' +
+                'section{border-top:1px solid #ccc;margin-top:1.5rem}li{margin:.75rem 0}small{color:#555}',
+            )}
+          </style>
         </head>
         <body>
           <h1>
@@ -52,8 +54,8 @@ export function apiReferencePage(doc: Doc) {
           </h1>
           <p>{doc.info.description}</p>
           <p>
-            The machine-readable document is <a href="/openapi.json">/openapi.json</a> (OpenAPI 3.1). Routes marked 🔒 need{' '}
-            <code>Authorization: Bearer TOKEN</code> from <code>POST /api/auth/token</code>.
+            The machine-readable document is <a href="/openapi.json">/openapi.json</a> (OpenAPI 3.1). Routes marked 🔒
+            need <code>Authorization: Bearer TOKEN</code> from <code>POST /api/auth/token</code>.
           </p>
           {[...byTag.entries()].map(([tag, ops]) => (
             <section>
@@ -64,11 +66,18 @@ export function apiReferencePage(doc: Doc) {
                     <span class="m">{method}</span> <code>{path}</code> {op.security?.length ? '🔒' : ''}
                     <br />
                     {op.summary}
-                    {op.description ? <div><small>{op.description}</small></div> : ''}
+                    {op.description ? (
+                      <div>
+                        <small>{op.description}</small>
+                      </div>
+                    ) : (
+                      ''
+                    )}
                     {op.parameters?.length ? (
                       <div>
                         <small>
-                          Parameters: {op.parameters.map((p) => `${p.name} (${p.in}${p.required ? ', required' : ''})`).join(', ')}
+                          Parameters:{' '}
+                          {op.parameters.map((p) => `${p.name} (${p.in}${p.required ? ', required' : ''})`).join(', ')}
                         </small>
                       </div>
                     ) : (
@@ -76,7 +85,12 @@ export function apiReferencePage(doc: Doc) {
                     )}
                     {op.requestBody?.content ? (
                       <div>
-                        <small>Body: {Object.entries(op.requestBody.content).map(([type, c]) => `${type} ${schemaRef(c.schema)}`).join(', ')}</small>
+                        <small>
+                          Body:{' '}
+                          {Object.entries(op.requestBody.content)
+                            .map(([type, c]) => `${type} ${schemaRef(c.schema)}`)
+                            .join(', ')}
+                        </small>
                       </div>
                     ) : (
                       ''

@@ -15,7 +15,7 @@ export interface Env {
 /** A router whose validation failures become the one problem+json shape. */
 export function newRouter() {
   return new OpenAPIHono<Env>({
-    defaultHook: (result, c) => {
+    defaultHook: (result) => {
       if (!result.success) {
         const where = (result as { target?: string }).target ?? 'body';
         throw validationError(result.error, where === 'json' ? 'body' : where);
@@ -29,7 +29,8 @@ export function requireOrganizer(deps: AppDeps): MiddlewareHandler<Env> {
   return async (c, next) => {
     const header = c.req.header('authorization') ?? '';
     const match = /^Bearer\s+(\S+)$/i.exec(header);
-    if (!match) throw new ApiError('unauthenticated', 'Sign in as an organizer and send the token as "Authorization: Bearer …".');
+    if (!match)
+      throw new ApiError('unauthenticated', 'Sign in as an organizer and send the token as "Authorization: Bearer …".');
     c.set('organizer', await principalFromToken(deps, match[1]!));
     await next();
   };

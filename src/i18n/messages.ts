@@ -11,7 +11,8 @@ export const LANGS = ['en', 'ru', 'ky'] as const;
 export type Lang = (typeof LANGS)[number];
 export const DEFAULT_LANG: Lang = 'en';
 
-export const isLang = (value: unknown): value is Lang => typeof value === 'string' && (LANGS as readonly string[]).includes(value);
+export const isLang = (value: unknown): value is Lang =>
+  typeof value === 'string' && (LANGS as readonly string[]).includes(value);
 
 /** Each language's name in itself, for the language switcher. */
 export const LANG_NAMES: Record<Lang, string> = { en: 'English', ru: 'Русский', ky: 'Кыргызча' };
@@ -23,7 +24,7 @@ const en = {
   'nav.awards': 'Awards',
   'nav.organizer': 'For organizers',
   'nav.language': 'Language',
-  'skip': 'Skip to main content',
+  skip: 'Skip to main content',
   'footer.api': 'API reference',
   'footer.openapi': 'OpenAPI document',
   'footer.about': 'Laurel: nominations, public voting, jury scoring and results anyone can recount.',
@@ -78,7 +79,7 @@ const en = {
   'login.submit': 'Sign in',
   'login.otherEmail': 'Use another address or send a new code',
   'login.signedOut': 'You are signed out.',
-  'logout': 'Sign out',
+  logout: 'Sign out',
 
   'dash.title': 'Your awards',
   'dash.signedInAs': 'Signed in as {email}.',
@@ -108,7 +109,8 @@ const en = {
   'error.home': 'Go to the home page',
   'error.not-found': 'There is no such page, award or category.',
   'error.forbidden': 'You are not an organizer of this award.',
-  'error.csrf': 'This form has expired or did not come from this site, so nothing was changed. Go back, reload the page and try again.',
+  'error.csrf':
+    'This form has expired or did not come from this site, so nothing was changed. Go back, reload the page and try again.',
   'error.phase-backwards': 'An award cannot move back or stay in its phase. Nothing was changed.',
   'error.wrong-phase': 'That phase cannot be chosen by hand. Nothing was changed.',
   'error.frozen': 'The rules and the nominee list are frozen since voting opened.',
@@ -134,7 +136,7 @@ const ru: Dictionary = {
   'nav.awards': 'Премии',
   'nav.organizer': 'Организаторам',
   'nav.language': 'Язык',
-  'skip': 'Перейти к основному содержанию',
+  skip: 'Перейти к основному содержанию',
   'footer.api': 'Справочник API',
   'footer.openapi': 'Документ OpenAPI',
   'footer.about': 'Laurel: номинации, народное голосование, оценки жюри и итоги, которые может пересчитать каждый.',
@@ -179,7 +181,8 @@ const ru: Dictionary = {
   'window.judging': 'Работа жюри',
 
   'login.title': 'Вход для организаторов',
-  'login.intro': 'Введите адрес электронной почты. Если он принадлежит организатору, мы отправим на него шестизначный код.',
+  'login.intro':
+    'Введите адрес электронной почты. Если он принадлежит организатору, мы отправим на него шестизначный код.',
   'login.email': 'Адрес электронной почты',
   'login.send': 'Отправить код',
   'login.codeTitle': 'Введите код',
@@ -189,7 +192,7 @@ const ru: Dictionary = {
   'login.submit': 'Войти',
   'login.otherEmail': 'Указать другой адрес или получить новый код',
   'login.signedOut': 'Вы вышли из системы.',
-  'logout': 'Выйти',
+  logout: 'Выйти',
 
   'dash.title': 'Ваши премии',
   'dash.signedInAs': 'Вы вошли как {email}.',
@@ -219,7 +222,8 @@ const ru: Dictionary = {
   'error.home': 'На главную страницу',
   'error.not-found': 'Такой страницы, премии или категории нет.',
   'error.forbidden': 'Вы не являетесь организатором этой премии.',
-  'error.csrf': 'Срок действия формы истёк, или она отправлена не с этого сайта, поэтому ничего не изменилось. Вернитесь назад, обновите страницу и попробуйте ещё раз.',
+  'error.csrf':
+    'Срок действия формы истёк, или она отправлена не с этого сайта, поэтому ничего не изменилось. Вернитесь назад, обновите страницу и попробуйте ещё раз.',
   'error.phase-backwards': 'Премия не может вернуться на прежний этап или остаться на текущем. Ничего не изменилось.',
   'error.wrong-phase': 'Этот этап нельзя выбрать вручную. Ничего не изменилось.',
   'error.frozen': 'Правила и список номинантов зафиксированы с началом голосования.',
@@ -242,10 +246,11 @@ const ky: Dictionary = {
   'nav.awards': 'Сыйлыктар',
   'nav.organizer': 'Уюштуруучуларга',
   'nav.language': 'Тил',
-  'skip': 'Негизги мазмунга өтүү',
+  skip: 'Негизги мазмунга өтүү',
   'footer.api': 'API маалымдамасы',
   'footer.openapi': 'OpenAPI документи',
-  'footer.about': 'Laurel: талапкерлерди көрсөтүү, коомдук добуш берүү, калыстардын баалоосу жана ар ким кайра эсептей ала турган жыйынтыктар.',
+  'footer.about':
+    'Laurel: талапкерлерди көрсөтүү, коомдук добуш берүү, калыстардын баалоосу жана ар ким кайра эсептей ала турган жыйынтыктар.',
 
   'home.title': 'Сыйлыктар',
   'home.intro': 'Жарыяланган сыйлыктар: номинанттар жана ар бир баскычтын жүрүшү.',
@@ -287,7 +292,8 @@ const ky: Dictionary = {
   'window.judging': 'Калыстардын баалоосу',
 
   'login.title': 'Уюштуруучулар үчүн кирүү',
-  'login.intro': 'Электрондук почтаңыздын дарегин жазыңыз. Эгер ал уюштуруучуга таандык болсо, ага алты сандан турган код жөнөтөбүз.',
+  'login.intro':
+    'Электрондук почтаңыздын дарегин жазыңыз. Эгер ал уюштуруучуга таандык болсо, ага алты сандан турган код жөнөтөбүз.',
   'login.email': 'Электрондук почтанын дареги',
   'login.send': 'Кодду жөнөтүү',
   'login.codeTitle': 'Кодду жазыңыз',
@@ -297,7 +303,7 @@ const ky: Dictionary = {
   'login.submit': 'Кирүү',
   'login.otherEmail': 'Башка дарек жазуу же жаңы код алуу',
   'login.signedOut': 'Сиз системадан чыктыңыз.',
-  'logout': 'Чыгуу',
+  logout: 'Чыгуу',
 
   'dash.title': 'Сиздин сыйлыктар',
   'dash.signedInAs': 'Сиз {email} катары кирдиңиз.',
@@ -312,7 +318,8 @@ const ky: Dictionary = {
   'manage.pending': 'Текшерүүнү күткөн номинанттар: {count}',
   'manage.frozen': 'Бекитүү',
   'manage.frozenYes': 'Эрежелер жана номинанттардын тизмеси бекитилди.',
-  'manage.frozenNo': 'Азырынча бекитиле элек: эрежелерди жана номинанттарды добуш берүү ачылганга чейин өзгөртүүгө болот.',
+  'manage.frozenNo':
+    'Азырынча бекитиле элек: эрежелерди жана номинанттарды добуш берүү ачылганга чейин өзгөртүүгө болот.',
   'manage.rulesHash': 'Эрежелердин хеши',
   'manage.nomineesHash': 'Номинанттар тизмесинин хеши',
   'manage.lotCommitment': 'Чүчү кулак боюнча милдеттенме',
@@ -327,11 +334,14 @@ const ky: Dictionary = {
   'error.home': 'Башкы баракка өтүү',
   'error.not-found': 'Мындай барак, сыйлык же категория жок.',
   'error.forbidden': 'Сиз бул сыйлыктын уюштуруучусу эмессиз.',
-  'error.csrf': 'Форманын мөөнөтү бүттү же ал бул сайттан жөнөтүлгөн эмес, ошондуктан эч нерсе өзгөргөн жок. Артка кайтып, баракты жаңыртып, кайра аракет кылыңыз.',
-  'error.phase-backwards': 'Сыйлык мурунку баскычка кайта албайт жана ошол эле баскычта кала албайт. Эч нерсе өзгөргөн жок.',
+  'error.csrf':
+    'Форманын мөөнөтү бүттү же ал бул сайттан жөнөтүлгөн эмес, ошондуктан эч нерсе өзгөргөн жок. Артка кайтып, баракты жаңыртып, кайра аракет кылыңыз.',
+  'error.phase-backwards':
+    'Сыйлык мурунку баскычка кайта албайт жана ошол эле баскычта кала албайт. Эч нерсе өзгөргөн жок.',
   'error.wrong-phase': 'Бул баскычты кол менен тандоого болбойт. Эч нерсе өзгөргөн жок.',
   'error.frozen': 'Добуш берүү ачылгандан бери эрежелер жана номинанттардын тизмеси бекитилген.',
-  'error.conflict': 'Ушул убакыттын ичинде сыйлык өзгөрдү. Эч нерсе өзгөргөн жок; баракты жаңыртып, кайра аракет кылыңыз.',
+  'error.conflict':
+    'Ушул убакыттын ичинде сыйлык өзгөрдү. Эч нерсе өзгөргөн жок; баракты жаңыртып, кайра аракет кылыңыз.',
   'error.code-invalid': 'Код туура эмес же жарактуу эмес.',
   'error.code-expired': 'Коддун мөөнөтү бүттү; жаңысын сураңыз.',
   'error.code-locked': 'Туура эмес коддор өтө көп болду. 15 мүнөт күтүп, жаңы код сураңыз.',

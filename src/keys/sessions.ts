@@ -36,14 +36,21 @@ export function createSessionKeys(db: Kysely<Database>, wrapper: Wrapper, clock:
       .orderBy('created_at', 'desc')
       .execute();
     cache = await Promise.all(
-      rows.map(async (r) => ({ kid: r.kid, secret: await wrapper.unwrap(PURPOSE, r.secret_wrapped), createdAt: r.created_at })),
+      rows.map(async (r) => ({
+        kid: r.kid,
+        secret: await wrapper.unwrap(PURPOSE, r.secret_wrapped),
+        createdAt: r.created_at,
+      })),
     );
     return cache;
   };
   const rotate = async () => {
     const kid = `s_${randomBase32(12)}`;
     const secret_wrapped = await wrapper.wrap(PURPOSE, randomBytes(32));
-    await db.insertInto('keys').values({ kid, purpose: PURPOSE, alg: 'HS256', secret_wrapped, public_jwk: null, created_at: clock() }).execute();
+    await db
+      .insertInto('keys')
+      .values({ kid, purpose: PURPOSE, alg: 'HS256', secret_wrapped, public_jwk: null, created_at: clock() })
+      .execute();
     cache = undefined;
     return kid;
   };

@@ -27,7 +27,12 @@ export async function createWrapper(masterSecret: string): Promise<Wrapper> {
     let k = macKeys.get(purpose);
     if (!k) {
       k = crypto.subtle.deriveKey(
-        { name: 'HKDF', hash: 'SHA-256', salt: encoder.encode('laurel'), info: encoder.encode(`laurel mac v1 ${purpose}`) },
+        {
+          name: 'HKDF',
+          hash: 'SHA-256',
+          salt: encoder.encode('laurel'),
+          info: encoder.encode(`laurel mac v1 ${purpose}`),
+        },
         material,
         { name: 'HMAC', hash: 'SHA-256', length: 256 },
         false,
@@ -44,7 +49,11 @@ export async function createWrapper(masterSecret: string): Promise<Wrapper> {
     },
     async wrap(purpose, secret) {
       const iv = crypto.getRandomValues(new Uint8Array(12));
-      const sealed = await crypto.subtle.encrypt({ name: 'AES-GCM', iv, additionalData: encoder.encode(purpose) }, key, secret as Uint8Array<ArrayBuffer>);
+      const sealed = await crypto.subtle.encrypt(
+        { name: 'AES-GCM', iv, additionalData: encoder.encode(purpose) },
+        key,
+        secret as Uint8Array<ArrayBuffer>,
+      );
       return `w1.${toBase64Url(iv)}.${toBase64Url(new Uint8Array(sealed))}`;
     },
     async unwrap(purpose, wrapped) {

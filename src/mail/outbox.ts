@@ -154,7 +154,11 @@ export function createMailer(options: MailerOptions): Mailer {
     const attempt = row.attempts + 1;
     // Every write after the claim holds only while this server's lease does.
     const leaseGuard = () =>
-      db.updateTable('outbox').where('id', '=', row.id).where('status', '=', 'sending').where('lease_until', '=', leaseUntil);
+      db
+        .updateTable('outbox')
+        .where('id', '=', row.id)
+        .where('status', '=', 'sending')
+        .where('lease_until', '=', leaseUntil);
     let providerId: string | undefined;
     try {
       ({ providerId } = await transport.send({
@@ -307,7 +311,15 @@ export interface DeliveryReport {
   sentLastMinute: number;
   sentLastDay: number;
   /** The latest messages given up, newest first, with their errors (addresses cut to the domain). */
-  failures: { id: string; kind: string; to: string; subject: string; attempts: number; lastError: string | null; createdAt: number }[];
+  failures: {
+    id: string;
+    kind: string;
+    to: string;
+    subject: string;
+    attempts: number;
+    lastError: string | null;
+    createdAt: number;
+  }[];
 }
 
 const zeroCounts = (): StatusCounts => ({ queued: 0, sending: 0, sent: 0, failed: 0 });

@@ -66,8 +66,8 @@ pre{white-space:pre-wrap;overflow-wrap:anywhere;margin:0}`}</style>
         <main>
           <h1>Dev outbox</h1>
           <p>
-            Mail is not sent: no SMTP_URL or MAIL_API_URL is set. The newest {LIST_LIMIT} messages, newest first.
-            JSON of the latest message to an address: <code>latest?to=ADDRESS</code>.
+            Mail is not sent: no SMTP_URL or MAIL_API_URL is set. The newest {LIST_LIMIT} messages, newest first. JSON
+            of the latest message to an address: <code>latest?to=ADDRESS</code>.
           </p>
           {rows.length === 0 ? (
             <p>No mail yet.</p>
@@ -86,7 +86,9 @@ pre{white-space:pre-wrap;overflow-wrap:anywhere;margin:0}`}</style>
                   <>
                     <tr id={row.id}>
                       <td>
-                        <time datetime={iso(row.created_at)!}>{iso(row.created_at)!.replace('T', ' ').slice(0, 19)}</time>
+                        <time datetime={iso(row.created_at)!}>
+                          {iso(row.created_at)!.replace('T', ' ').slice(0, 19)}
+                        </time>
                       </td>
                       <td>{row.to_address}</td>
                       <td>{row.subject}</td>
@@ -127,7 +129,7 @@ export function devOutboxRoutes(store: Store) {
       .orderBy('id', 'desc')
       .limit(LIST_LIMIT)
       .execute();
-    return c.html(`<!doctype html>${<OutboxPage rows={rows} />}`);
+    return c.html(`<!doctype html>${(<OutboxPage rows={rows} />)}`);
   });
 
   app.get(

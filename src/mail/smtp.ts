@@ -3,7 +3,11 @@ import nodemailer from 'nodemailer';
 import type { MailTransport } from './types';
 
 /** Timeouts added to the URL unless it sets its own, so one send stays well inside the outbox lease. */
-const DEFAULT_TIMEOUTS: Record<string, number> = { connectionTimeout: 15_000, greetingTimeout: 15_000, socketTimeout: 45_000 };
+const DEFAULT_TIMEOUTS: Record<string, number> = {
+  connectionTimeout: 15_000,
+  greetingTimeout: 15_000,
+  socketTimeout: 45_000,
+};
 
 export interface SmtpTransport extends MailTransport {
   readonly name: 'smtp';

@@ -73,7 +73,8 @@ export type MailConfig = Pick<Config, 'SMTP_URL' | 'MAIL_API_URL' | 'MAIL_API_KE
 
 /** The Worker's choice: MAIL_API_URL (+ MAIL_API_KEY), else the log. SMTP is refused: Workers cannot speak it. */
 export function webTransportFromConfig(config: MailConfig, log?: (line: string) => void): MailTransport {
-  if (config.SMTP_URL) throw new Error('SMTP_URL is not available on Workers: set MAIL_API_URL and MAIL_API_KEY instead.');
+  if (config.SMTP_URL)
+    throw new Error('SMTP_URL is not available on Workers: set MAIL_API_URL and MAIL_API_KEY instead.');
   if (config.MAIL_API_URL) {
     if (!config.MAIL_API_KEY) throw new Error('MAIL_API_URL needs MAIL_API_KEY.');
     return httpTransport({ url: config.MAIL_API_URL, apiKey: config.MAIL_API_KEY });

@@ -15,21 +15,33 @@ export async function findOrganizer(db: Kysely<Database>, id: string) {
 }
 
 export async function rolesOf(db: Kysely<Database>, organizerId: string) {
-  return db.selectFrom('organizer_roles').select(['ceremony_id', 'pseudonym']).where('organizer_id', '=', organizerId).execute();
+  return db
+    .selectFrom('organizer_roles')
+    .select(['ceremony_id', 'pseudonym'])
+    .where('organizer_id', '=', organizerId)
+    .execute();
 }
 
 export async function organizersOf(db: Kysely<Database>, ceremonyId: string) {
   return db
     .selectFrom('organizer_roles')
     .innerJoin('organizers', 'organizers.id', 'organizer_roles.organizer_id')
-    .select(['organizers.email', 'organizer_roles.pseudonym', 'organizer_roles.ceremony_id', 'organizer_roles.created_at'])
+    .select([
+      'organizers.email',
+      'organizer_roles.pseudonym',
+      'organizer_roles.ceremony_id',
+      'organizer_roles.created_at',
+    ])
     .where('organizer_roles.ceremony_id', 'in', [ceremonyId, SITE_ROLE])
     .orderBy('organizer_roles.created_at')
     .execute();
 }
 
 export async function countOrganizers(db: Kysely<Database>): Promise<number> {
-  const row = await db.selectFrom('organizers').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirst();
+  const row = await db
+    .selectFrom('organizers')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .executeTakeFirst();
   return Number(row?.n ?? 0);
 }
 
@@ -42,7 +54,13 @@ export function upsertOrganizerStatement(db: Kysely<Database>, id: string, email
 }
 
 /** Gives the organizer with this address a role, found by address inside the statement itself. */
-export function grantRoleStatement(db: Kysely<Database>, email: string, ceremonyId: string, pseudonym: string, now: number) {
+export function grantRoleStatement(
+  db: Kysely<Database>,
+  email: string,
+  ceremonyId: string,
+  pseudonym: string,
+  now: number,
+) {
   return db
     .insertInto('organizer_roles')
     .columns(['organizer_id', 'ceremony_id', 'pseudonym', 'created_at'])

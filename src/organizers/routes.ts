@@ -5,14 +5,7 @@ import { ApiError } from '../errors';
 import { bearerSecurity, clientLocale, json, newRouter, problems, requireOrganizer } from '../http/router';
 import { requireAward } from '../ceremonies/service';
 import { organizersOf, SITE_ROLE } from './repository';
-import {
-  actorIn,
-  addOrganizer,
-  bootstrapOrganizer,
-  canManage,
-  requestOrganizerCode,
-  signInOrganizer,
-} from './service';
+import { actorIn, addOrganizer, bootstrapOrganizer, canManage, requestOrganizerCode, signInOrganizer } from './service';
 
 const Email = z.email().max(254).openapi({ example: 'organizer@example.org' });
 const EventHead = z.object({ seq: z.number().int(), hash: z.string() });
@@ -26,10 +19,20 @@ export function organizerRoutes(deps: AppDeps) {
       method: 'post',
       path: '/api/auth/code',
       summary: 'Mail a sign-in code to an organizer',
-      description: 'Answers 202 whether or not the address belongs to an organizer. Requests are throttled per address.',
+      description:
+        'Answers 202 whether or not the address belongs to an organizer. Requests are throttled per address.',
       tags: ['Sign-in'],
-      request: { body: { content: { 'application/json': { schema: z.object({ email: Email }).openapi('CodeRequest') } }, required: true } },
-      responses: { 202: json(z.object({ sent: z.literal(true) }), 'A code is on its way if the address is known'), 400: problems[400], 429: problems[429] },
+      request: {
+        body: {
+          content: { 'application/json': { schema: z.object({ email: Email }).openapi('CodeRequest') } },
+          required: true,
+        },
+      },
+      responses: {
+        202: json(z.object({ sent: z.literal(true) }), 'A code is on its way if the address is known'),
+        400: problems[400],
+        429: problems[429],
+      },
     }),
     async (c) => {
       await requestOrganizerCode(deps, c.req.valid('json').email, clientLocale(c));
@@ -47,7 +50,9 @@ export function organizerRoutes(deps: AppDeps) {
         body: {
           content: {
             'application/json': {
-              schema: z.object({ email: Email, code: z.string().regex(/^\s*\d{3}\s?\d{3}\s*$/, 'six digits') }).openapi('TokenRequest'),
+              schema: z
+                .object({ email: Email, code: z.string().regex(/^\s*\d{3}\s?\d{3}\s*$/, 'six digits') })
+                .openapi('TokenRequest'),
             },
           },
           required: true,
@@ -82,7 +87,11 @@ export function organizerRoutes(deps: AppDeps) {
     async (c) => {
       const p = c.get('organizer');
       return c.json(
-        { email: p.email, site: p.roles.has(SITE_ROLE), ceremonies: [...p.roles.keys()].filter((k) => k !== SITE_ROLE) },
+        {
+          email: p.email,
+          site: p.roles.has(SITE_ROLE),
+          ceremonies: [...p.roles.keys()].filter((k) => k !== SITE_ROLE),
+        },
         200,
       );
     },
@@ -97,7 +106,11 @@ export function organizerRoutes(deps: AppDeps) {
       tags: ['Sign-in'],
       request: {
         body: {
-          content: { 'application/json': { schema: z.object({ token: z.string().min(1).max(512), email: Email }).openapi('Bootstrap') } },
+          content: {
+            'application/json': {
+              schema: z.object({ token: z.string().min(1).max(512), email: Email }).openapi('Bootstrap'),
+            },
+          },
           required: true,
         },
       },
@@ -116,7 +129,13 @@ export function organizerRoutes(deps: AppDeps) {
     },
   );
 
-  const SlugParam = z.object({ slug: z.string().min(1).max(64).openapi({ param: { name: 'slug', in: 'path' } }) });
+  const SlugParam = z.object({
+    slug: z
+      .string()
+      .min(1)
+      .max(64)
+      .openapi({ param: { name: 'slug', in: 'path' } }),
+  });
 
   app.openapi(
     createRoute({
@@ -129,7 +148,11 @@ export function organizerRoutes(deps: AppDeps) {
       request: { params: SlugParam },
       responses: {
         200: json(
-          z.object({ organizers: z.array(z.object({ email: z.string(), pseudonym: z.string(), scope: z.enum(['site', 'award']) })) }),
+          z.object({
+            organizers: z.array(
+              z.object({ email: z.string(), pseudonym: z.string(), scope: z.enum(['site', 'award']) }),
+            ),
+          }),
           'Organizers',
         ),
         401: problems[401],
@@ -139,7 +162,8 @@ export function organizerRoutes(deps: AppDeps) {
     }),
     async (c) => {
       const award = await requireAward(deps, c.req.valid('param').slug);
-      if (!canManage(c.get('organizer'), award.ceremony.id)) throw new ApiError('forbidden', 'You are not an organizer of this award.');
+      if (!canManage(c.get('organizer'), award.ceremony.id))
+        throw new ApiError('forbidden', 'You are not an organizer of this award.');
       const rows = await organizersOf(deps.store.db, award.ceremony.id);
       return c.json(
         {
@@ -162,7 +186,10 @@ export function organizerRoutes(deps: AppDeps) {
       tags: ['Organizers'],
       security: bearerSecurity,
       middleware: [auth] as const,
-      request: { params: SlugParam, body: { content: { 'application/json': { schema: z.object({ email: Email }) } }, required: true } },
+      request: {
+        params: SlugParam,
+        body: { content: { 'application/json': { schema: z.object({ email: Email }) } }, required: true },
+      },
       responses: {
         201: json(z.object({ pseudonym: z.string(), event: EventHead }), 'Added'),
         400: problems[400],
@@ -175,8 +202,14 @@ export function organizerRoutes(deps: AppDeps) {
     async (c) => {
       const award = await requireAward(deps, c.req.valid('param').slug);
       const organizer = c.get('organizer');
-      if (!canManage(organizer, award.ceremony.id)) throw new ApiError('forbidden', 'You are not an organizer of this award.');
-      const result = await addOrganizer(deps, c.req.valid('json').email, award.ceremony.id, actorIn(organizer, award.ceremony.id));
+      if (!canManage(organizer, award.ceremony.id))
+        throw new ApiError('forbidden', 'You are not an organizer of this award.');
+      const result = await addOrganizer(
+        deps,
+        c.req.valid('json').email,
+        award.ceremony.id,
+        actorIn(organizer, award.ceremony.id),
+      );
       return c.json({ pseudonym: result.pseudonym, event: result.event }, 201);
     },
   );

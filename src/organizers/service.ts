@@ -46,8 +46,11 @@ export async function addOrganizer(
       v.kind === 'unique' && v.table === 'spent_tokens'
         ? new ApiError('token-spent', 'That token has been used already.')
         : v.kind === 'unique'
-        ? new ApiError('already-exists', `${email} is an organizer ${ceremonyId ? 'of this award' : 'of the site'} already.`)
-        : undefined,
+          ? new ApiError(
+              'already-exists',
+              `${email} is an organizer ${ceremonyId ? 'of this award' : 'of the site'} already.`,
+            )
+          : undefined,
   });
   return { pseudonym: alias, event };
 }
@@ -91,7 +94,11 @@ export interface OrganizerPrincipal {
 
 export async function principalFromToken(deps: AppDeps, token: string): Promise<OrganizerPrincipal> {
   const claims = await deps.sessions.verify(token, ORGANIZER_AUDIENCE);
-  const organizer = await deps.store.db.selectFrom('organizers').selectAll().where('id', '=', claims.sub).executeTakeFirst();
+  const organizer = await deps.store.db
+    .selectFrom('organizers')
+    .selectAll()
+    .where('id', '=', claims.sub)
+    .executeTakeFirst();
   if (!organizer) throw new ApiError('token-invalid', 'This session belongs to no organizer any more.');
   const roles = await rolesOf(deps.store.db, organizer.id);
   return { id: organizer.id, email: organizer.email, roles: new Map(roles.map((r) => [r.ceremony_id, r.pseudonym])) };

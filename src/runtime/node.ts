@@ -21,13 +21,17 @@ const KEY_FILE = 'data/master.key';
 export function masterSecret(config: Config): string {
   if (config.MASTER_SECRET) return config.MASTER_SECRET;
   if (config.DATABASE_URL?.startsWith('postgres'))
-    throw new ConfigError('Laurel cannot start: MASTER_SECRET is required with PostgreSQL (every server needs the same one).');
+    throw new ConfigError(
+      'Laurel cannot start: MASTER_SECRET is required with PostgreSQL (every server needs the same one).',
+    );
   if (existsSync(KEY_FILE)) return readFileSync(KEY_FILE, 'utf8').trim();
   mkdirSync(dirname(KEY_FILE), { recursive: true });
   const secret = toBase64Url(randomBytes(32));
   writeFileSync(KEY_FILE, secret + '\n', { mode: 0o600 });
   chmodSync(KEY_FILE, 0o600);
-  console.warn(`No MASTER_SECRET set: created ${KEY_FILE}. Back it up with the database; set MASTER_SECRET in production.`);
+  console.warn(
+    `No MASTER_SECRET set: created ${KEY_FILE}. Back it up with the database; set MASTER_SECRET in production.`,
+  );
   return secret;
 }
 

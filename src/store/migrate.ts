@@ -44,5 +44,8 @@ export async function migrate(store: Store, migrations: Migration[]): Promise<st
 
 function toPostgresParams(query: CompiledQuery): CompiledQuery {
   let i = 0;
-  return CompiledQuery.raw(query.sql.replace(/\?/g, () => `$${++i}`), [...query.parameters]);
+  return CompiledQuery.raw(
+    query.sql.replace(/\?/g, () => `$${++i}`),
+    [...query.parameters],
+  );
 }

@@ -57,14 +57,29 @@ export interface ConstraintViolation {
  */
 export function constraintViolation(err: unknown): ConstraintViolation | null {
   if (!err || typeof err !== 'object') return null;
-  const e = err as { code?: unknown; message?: unknown; table?: unknown; column?: unknown; detail?: unknown; cause?: unknown };
-  const pgKinds: Record<string, ConstraintKind> = { '23505': 'unique', '23502': 'not-null', '23514': 'check', '23503': 'foreign-key' };
+  const e = err as {
+    code?: unknown;
+    message?: unknown;
+    table?: unknown;
+    column?: unknown;
+    detail?: unknown;
+    cause?: unknown;
+  };
+  const pgKinds: Record<string, ConstraintKind> = {
+    '23505': 'unique',
+    '23502': 'not-null',
+    '23514': 'check',
+    '23503': 'foreign-key',
+  };
   if (typeof e.code === 'string' && pgKinds[e.code]) {
     const columns =
       typeof e.column === 'string'
         ? [e.column]
         : typeof e.detail === 'string'
-          ? (/Key \(([^)]+)\)/.exec(e.detail)?.[1]?.split(',').map((c) => c.trim()) ?? [])
+          ? (/Key \(([^)]+)\)/
+              .exec(e.detail)?.[1]
+              ?.split(',')
+              .map((c) => c.trim()) ?? [])
           : [];
     return { kind: pgKinds[e.code]!, table: typeof e.table === 'string' ? e.table : undefined, columns };
   }
@@ -74,7 +89,10 @@ export function constraintViolation(err: unknown): ConstraintViolation | null {
     const kind = ({ UNIQUE: 'unique', 'NOT NULL': 'not-null', CHECK: 'check', 'FOREIGN KEY': 'foreign-key' } as const)[
       m[1] as 'UNIQUE'
     ];
-    const targets = (m[2] ?? '').split(',').map((t) => t.trim()).filter(Boolean);
+    const targets = (m[2] ?? '')
+      .split(',')
+      .map((t) => t.trim())
+      .filter(Boolean);
     const table = targets[0]?.includes('.') ? targets[0].split('.')[0] : undefined;
     return { kind, table, columns: targets.map((t) => t.split('.').pop()!.split(' ')[0]!) };
   }
@@ -90,5 +108,7 @@ export function isStorageUnavailable(err: unknown): boolean {
   if (/^SQLITE_(BUSY|LOCKED|READONLY|FULL|IOERR|CANTOPEN)/.test(code)) return true;
   if (['53100', '53200', '57P01', '57P03', '25006', 'ECONNREFUSED', 'ECONNRESET'].includes(code)) return true;
   const message = typeof e.message === 'string' ? e.message : '';
-  return /database is locked|readonly database|database or disk is full|D1_ERROR: .*(overloaded|timeout)/i.test(message);
+  return /database is locked|readonly database|database or disk is full|D1_ERROR: .*(overloaded|timeout)/i.test(
+    message,
+  );
 }

@@ -71,8 +71,18 @@ function zoneOrUtc(timeZone: string): string {
 export function formatInstant(at: number, timeZone: string, lang: Lang): string {
   const zone = zoneOrUtc(timeZone);
   const locale = INTL_LOCALE[lang];
-  const date = new Intl.DateTimeFormat(locale, { timeZone: zone, day: 'numeric', month: 'long', year: 'numeric' }).format(at);
-  const time = new Intl.DateTimeFormat(locale, { timeZone: zone, hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).format(at);
+  const date = new Intl.DateTimeFormat(locale, {
+    timeZone: zone,
+    day: 'numeric',
+    month: 'long',
+    year: 'numeric',
+  }).format(at);
+  const time = new Intl.DateTimeFormat(locale, {
+    timeZone: zone,
+    hour: '2-digit',
+    minute: '2-digit',
+    hourCycle: 'h23',
+  }).format(at);
   return `${date}, ${time} (${zone})`;
 }
 
@@ -80,7 +90,12 @@ export function formatInstant(at: number, timeZone: string, lang: Lang): string 
 export function formatDate(isoDate: string, lang: Lang): string {
   const at = Date.parse(`${isoDate}T00:00:00Z`);
   if (Number.isNaN(at)) return isoDate;
-  return new Intl.DateTimeFormat(INTL_LOCALE[lang], { timeZone: 'UTC', day: 'numeric', month: 'long', year: 'numeric' }).format(at);
+  return new Intl.DateTimeFormat(INTL_LOCALE[lang], {
+    timeZone: 'UTC',
+    day: 'numeric',
+    month: 'long',
+    year: 'numeric',
+  }).format(at);
 }
 
 /** A link target only for http(s) URLs; anything else (javascript:, data:) is shown as text. */

@@ -94,12 +94,7 @@ export function Layout({ lang, t, title, path, signOutToken, children }: LayoutP
               <ul class="langs">
                 {LANGS.map((l) => (
                   <li>
-                    <a
-                      href={`${path}?lang=${l}`}
-                      hreflang={l}
-                      lang={l}
-                      aria-current={l === lang ? 'true' : undefined}
-                    >
+                    <a href={`${path}?lang=${l}`} hreflang={l} lang={l} aria-current={l === lang ? 'true' : undefined}>
                       {LANG_NAMES[l]}
                     </a>
                   </li>

@@ -17,7 +17,10 @@ export const phaseName = (t: Translate, phase: string) => t(`phase.${phase as Ph
 /** Text with paragraphs separated by blank lines. */
 function Paragraphs({ text, page, class: cls }: { text: Picked; page: Lang; class?: string }) {
   if (!text.text) return null;
-  const parts = text.text.split(/\n\s*\n/).map((s) => s.trim()).filter(Boolean);
+  const parts = text.text
+    .split(/\n\s*\n/)
+    .map((s) => s.trim())
+    .filter(Boolean);
   return (
     <>
       {parts.map((part) => (
@@ -48,9 +51,21 @@ export interface ScheduleWindow {
   closes: number | null;
 }
 
-function ScheduleSection({ t, lang, timeZone, windows }: { t: Translate; lang: Lang; timeZone: string; windows: ScheduleWindow[] }) {
+function ScheduleSection({
+  t,
+  lang,
+  timeZone,
+  windows,
+}: {
+  t: Translate;
+  lang: Lang;
+  timeZone: string;
+  windows: ScheduleWindow[];
+}) {
   const set = windows.filter((w) => w.opens !== null || w.closes !== null);
-  const instant = (at: number) => <time datetime={new Date(at).toISOString()}>{formatInstant(at, timeZone, lang)}</time>;
+  const instant = (at: number) => (
+    <time datetime={new Date(at).toISOString()}>{formatInstant(at, timeZone, lang)}</time>
+  );
   return (
     <section aria-labelledby="schedule">
       <h2 id="schedule">{t('award.schedule')}</h2>
@@ -201,7 +216,10 @@ export function AwardPage({ t, lang, award }: { t: Translate; lang: Lang; award:
             <ul class="cards">
               {track.categories.map((cat) => (
                 <li>
-                  <a href={`/a/${encodeURIComponent(award.slug)}/${encodeURIComponent(cat.slug)}`} lang={langOf(cat.name, lang)}>
+                  <a
+                    href={`/a/${encodeURIComponent(award.slug)}/${encodeURIComponent(cat.slug)}`}
+                    lang={langOf(cat.name, lang)}
+                  >
                     {cat.name.text}
                   </a>
                   <br />
@@ -248,7 +266,11 @@ export function CategoryPage({ t, lang, view }: { t: Translate; lang: Lang; view
             </a>
           </li>
           <li>
-            <a href={`${awardHref}/${encodeURIComponent(view.slug)}`} aria-current="page" lang={langOf(view.name, lang)}>
+            <a
+              href={`${awardHref}/${encodeURIComponent(view.slug)}`}
+              aria-current="page"
+              lang={langOf(view.name, lang)}
+            >
               {view.name.text}
             </a>
           </li>
@@ -291,7 +313,17 @@ export function CategoryPage({ t, lang, view }: { t: Translate; lang: Lang; view
 
 // ------------------------------------------------------------------------------------------- organizer pages
 
-export function LoginPage({ t, token, error, notice }: { t: Translate; token: string; error?: string | undefined; notice?: string | undefined }) {
+export function LoginPage({
+  t,
+  token,
+  error,
+  notice,
+}: {
+  t: Translate;
+  token: string;
+  error?: string | undefined;
+  notice?: string | undefined;
+}) {
   return (
     <>
       <h1>{t('login.title')}</h1>
@@ -323,7 +355,17 @@ export function LoginPage({ t, token, error, notice }: { t: Translate; token: st
   );
 }
 
-export function CodePage({ t, token, email, error }: { t: Translate; token: string; email: string; error?: string | undefined }) {
+export function CodePage({
+  t,
+  token,
+  email,
+  error,
+}: {
+  t: Translate;
+  token: string;
+  email: string;
+  error?: string | undefined;
+}) {
   return (
     <>
       <h1>{t('login.codeTitle')}</h1>
@@ -456,7 +498,11 @@ export function ManagePage({
             <a href="/organizer">{t('manage.back')}</a>
           </li>
           <li>
-            <a href={`/organizer/a/${encodeURIComponent(view.slug)}`} aria-current="page" lang={langOf(view.name, lang)}>
+            <a
+              href={`/organizer/a/${encodeURIComponent(view.slug)}`}
+              aria-current="page"
+              lang={langOf(view.name, lang)}
+            >
               {view.name.text}
             </a>
           </li>

@@ -14,7 +14,13 @@ import { raw } from 'hono/html';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { z } from 'zod';
 import type { CeremonyRow } from '../../db/schema';
-import { type AwardRows, type CeremonyContent, type NomineeContent, publicAward, rowInstants } from '../ceremonies/model';
+import {
+  type AwardRows,
+  type CeremonyContent,
+  type NomineeContent,
+  publicAward,
+  rowInstants,
+} from '../ceremonies/model';
 import { MANUAL_TARGETS, rank, WINDOWED } from '../ceremonies/phases';
 import { listCeremonies } from '../ceremonies/repository';
 import { PHASES, type LocalizedText, type Phase } from '../ceremonies/schemas';
@@ -48,7 +54,15 @@ import {
   ManagePage,
   type ScheduleWindow,
 } from './pages';
-import { clearSession, csrfToken, currentOrganizer, originGuard, pageLang, startSession, verifiedForm } from './security';
+import {
+  clearSession,
+  csrfToken,
+  currentOrganizer,
+  originGuard,
+  pageLang,
+  startSession,
+  verifiedForm,
+} from './security';
 
 type C = Context<Env>;
 type Named = { name: LocalizedText; description?: LocalizedText };
@@ -106,7 +120,12 @@ function errorPage(c: C, lang: Lang, status: ContentfulStatusCode, message: stri
   const t = translator(lang);
   const title = t('error.title', { status });
   c.header('cache-control', 'no-store');
-  return render(c, status, { lang, t, title, path: c.req.path, signOutToken }, <ErrorPage t={t} status={status} message={message} />);
+  return render(
+    c,
+    status,
+    { lang, t, title, path: c.req.path, signOutToken },
+    <ErrorPage t={t} status={status} message={message} />,
+  );
 }
 
 function csrfFailed(c: C) {
@@ -143,7 +162,14 @@ export function webRoutes(deps: AppDeps) {
       c.header('retry-after', '1');
       return errorPage(c, lang, 503, t('error.unavailable'));
     }
-    console.error(JSON.stringify({ level: 'error', requestId: c.get('requestId'), msg: 'page failed', error: err.stack ?? String(err) }));
+    console.error(
+      JSON.stringify({
+        level: 'error',
+        requestId: c.get('requestId'),
+        msg: 'page failed',
+        error: err.stack ?? String(err),
+      }),
+    );
     return errorPage(c, lang, 500, t('error.internal'));
   });
 
@@ -165,7 +191,12 @@ export function webRoutes(deps: AppDeps) {
       name: pickText(contentOf(r).name, lang, localesOf(r)[0] ?? 'en'),
       phase: r.phase,
     }));
-    return render(c, 200, { lang, t, title: t('home.title'), path: '/' }, <HomePage t={t} lang={lang} awards={awards} />);
+    return render(
+      c,
+      200,
+      { lang, t, title: t('home.title'), path: '/' },
+      <HomePage t={t} lang={lang} awards={awards} />,
+    );
   });
 
   web.get('/a/:slug', async (c) => {
@@ -174,7 +205,12 @@ export function webRoutes(deps: AppDeps) {
     const lang = pageLang(c, locales);
     const t = translator(lang);
     const view = awardView(rows, lang, locales[0] ?? lang);
-    return render(c, 200, { lang, t, title: view.name.text, path: `/a/${rows.ceremony.slug}` }, <AwardPage t={t} lang={lang} award={view} />);
+    return render(
+      c,
+      200,
+      { lang, t, title: view.name.text, path: `/a/${rows.ceremony.slug}` },
+      <AwardPage t={t} lang={lang} award={view} />,
+    );
   });
 
   web.get('/a/:slug/:category', async (c) => {
@@ -229,7 +265,12 @@ export function webRoutes(deps: AppDeps) {
     const t = translator(lang);
     const token = csrfToken(c);
     const notice = c.req.query('done') === 'logout' ? t('login.signedOut') : undefined;
-    return render(c, 200, { lang, t, title: t('login.title'), path: '/organizer/login' }, <LoginPage t={t} token={token} notice={notice} />);
+    return render(
+      c,
+      200,
+      { lang, t, title: t('login.title'), path: '/organizer/login' },
+      <LoginPage t={t} token={token} notice={notice} />,
+    );
   });
 
   web.post('/organizer/login', async (c) => {
@@ -249,7 +290,12 @@ export function webRoutes(deps: AppDeps) {
         return render(c, err.status, frame, <LoginPage t={t} token={token} error={t(errorMessageKey(err))} />);
       throw err;
     }
-    return render(c, 200, { ...frame, title: t('login.codeTitle') }, <CodePage t={t} token={token} email={email.data} />);
+    return render(
+      c,
+      200,
+      { ...frame, title: t('login.codeTitle') },
+      <CodePage t={t} token={token} email={email.data} />,
+    );
   });
 
   web.post('/organizer/verify', async (c) => {
@@ -261,7 +307,12 @@ export function webRoutes(deps: AppDeps) {
     const email = Email.safeParse((form.email ?? '').trim());
     if (!email.success) {
       const token = csrfToken(c);
-      return render(c, 400, { lang, t, title: t('login.title'), path: '/organizer/login' }, <LoginPage t={t} token={token} error={t('error.email')} />);
+      return render(
+        c,
+        400,
+        { lang, t, title: t('login.title'), path: '/organizer/login' },
+        <LoginPage t={t} token={token} error={t('error.email')} />,
+      );
     }
     const codePage = (status: ContentfulStatusCode, error: string) =>
       render(
@@ -304,7 +355,11 @@ export function webRoutes(deps: AppDeps) {
       includeDrafts: true,
       ...(site ? {} : { ids: [...who.roles.keys()].filter((id) => id !== '*') }),
     });
-    const awards = rows.map((r) => ({ slug: r.slug, name: pickText(contentOf(r).name, lang, localesOf(r)[0] ?? 'en'), phase: r.phase }));
+    const awards = rows.map((r) => ({
+      slug: r.slug,
+      name: pickText(contentOf(r).name, lang, localesOf(r)[0] ?? 'en'),
+      phase: r.phase,
+    }));
     const token = csrfToken(c);
     return render(
       c,
@@ -321,7 +376,12 @@ export function webRoutes(deps: AppDeps) {
     return award;
   };
 
-  const managePage = (c: C, status: ContentfulStatusCode, award: AwardRows, message?: { notice?: string; error?: string }) => {
+  const managePage = (
+    c: C,
+    status: ContentfulStatusCode,
+    award: AwardRows,
+    message?: { notice?: string; error?: string },
+  ) => {
     const locales = localesOf(award.ceremony);
     const lang = pageLang(c, locales);
     const t = translator(lang);
@@ -354,7 +414,8 @@ export function webRoutes(deps: AppDeps) {
     const award = await managed(who, c.req.param('slug'));
     const t = translator(pageLang(c, localesOf(award.ceremony)));
     const to = form.to;
-    if (!to || !(PHASES as readonly string[]).includes(to)) return managePage(c, 400, award, { error: t('error.bad-request') });
+    if (!to || !(PHASES as readonly string[]).includes(to))
+      return managePage(c, 400, award, { error: t('error.bad-request') });
     try {
       await movePhase(deps, award, to as Phase, actorIn(who, award.ceremony.id), 'hand');
     } catch (err) {
@@ -394,7 +455,12 @@ function awardView(rows: AwardRows, lang: Lang, fallback: string): AwardView {
         description: text(tc.description),
         categories: track.categories.map((cat) => {
           const cc = cat as unknown as Named;
-          return { slug: cat.slug, name: text(cc.name), description: text(cc.description), nomineeCount: cat.nominees.length };
+          return {
+            slug: cat.slug,
+            name: text(cc.name),
+            description: text(cc.description),
+            nomineeCount: cat.nominees.length,
+          };
         }),
       };
     }),
@@ -413,7 +479,9 @@ function manageView(rows: AwardRows, lang: Lang, fallback: string): ManageView {
     categories: rows.categories.length,
     nominees: rows.nominees.filter((n) => n.status === 'accepted').length,
     pending: rows.nominees.filter((n) => n.status === 'pending').length,
-    frozen: c.rules_hash ? { rulesHash: c.rules_hash, nomineesHash: c.nominees_hash, lotCommitment: c.lot_commitment } : null,
+    frozen: c.rules_hash
+      ? { rulesHash: c.rules_hash, nomineesHash: c.nominees_hash, lotCommitment: c.lot_commitment }
+      : null,
     targets: MANUAL_TARGETS.filter((p) => rank(p) > rank(phase)),
   };
 }

@@ -70,7 +70,10 @@ const FORM_TYPES = /^(application\/x-www-form-urlencoded|multipart\/form-data)\b
  * The fields of a posted form when both CSRF checks pass; `null` (answer 403, change nothing) otherwise.
  * Only string fields are returned; files are ignored.
  */
-export async function verifiedForm(c: C, sameOrigin: (c: C) => Promise<boolean>): Promise<Record<string, string> | null> {
+export async function verifiedForm(
+  c: C,
+  sameOrigin: (c: C) => Promise<boolean>,
+): Promise<Record<string, string> | null> {
   if (!(await sameOrigin(c))) return null;
   if (!FORM_TYPES.test(c.req.header('content-type') ?? '')) return null;
   let body: Record<string, unknown>;
