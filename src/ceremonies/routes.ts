@@ -3,7 +3,7 @@ import { createRoute, z } from '@hono/zod-openapi';
 import { listEvents, chainHead } from '../audit/log';
 import type { AppDeps } from '../deps';
 import { ApiError } from '../errors';
-import { bearerSecurity, json, newRouter, problems, requireOrganizer } from '../http/router';
+import { json, newRouter, organizerRoute, problems, requireOrganizer } from '../http/router';
 import { actorIn, canManage, isSiteOrganizer, principalFromToken } from '../organizers/service';
 import { deliveryReport } from '../mail/outbox';
 import { publicAward, rowsToDefinition } from './model';
@@ -119,22 +119,16 @@ export function ceremonyRoutes(deps: AppDeps) {
   );
 
   app.openapi(
-    createRoute({
+    organizerRoute(auth, {
       method: 'post',
       path: '/api/ceremonies',
       summary: 'Create an award from a definition (import)',
       description:
         'Site organizers only. The award starts as a draft; the creator is its organizer through the site role.',
       tags: ['Awards'],
-      security: bearerSecurity,
-      middleware: [auth] as const,
       request: { body: { content: { 'application/json': { schema: AwardDefinition } }, required: true } },
       responses: {
         201: json(z.object({ id: z.string(), slug: z.string(), event: EventHead }), 'Created'),
-        400: problems[400],
-        401: problems[401],
-        403: problems[403],
-        409: problems[409],
       },
     }),
     async (c) => {
@@ -147,19 +141,14 @@ export function ceremonyRoutes(deps: AppDeps) {
   );
 
   app.openapi(
-    createRoute({
+    organizerRoute(auth, {
       method: 'get',
       path: '/api/ceremonies/{slug}/definition',
       summary: 'Export the award definition (the import format)',
       tags: ['Awards'],
-      security: bearerSecurity,
-      middleware: [auth] as const,
       request: { params: SlugParam },
       responses: {
         200: json(AwardDefinition, 'The definition'),
-        401: problems[401],
-        403: problems[403],
-        404: problems[404],
       },
     }),
     async (c) => {
@@ -169,24 +158,17 @@ export function ceremonyRoutes(deps: AppDeps) {
   );
 
   app.openapi(
-    createRoute({
+    organizerRoute(auth, {
       method: 'put',
       path: '/api/ceremonies/{slug}/definition',
       summary: 'Replace a draft award whole',
       tags: ['Awards'],
-      security: bearerSecurity,
-      middleware: [auth] as const,
       request: {
         params: SlugParam,
         body: { content: { 'application/json': { schema: AwardDefinition } }, required: true },
       },
       responses: {
         200: json(Appended, 'Replaced'),
-        400: problems[400],
-        401: problems[401],
-        403: problems[403],
-        404: problems[404],
-        409: problems[409],
       },
     }),
     async (c) => {
@@ -197,21 +179,14 @@ export function ceremonyRoutes(deps: AppDeps) {
   );
 
   app.openapi(
-    createRoute({
+    organizerRoute(auth, {
       method: 'put',
       path: '/api/ceremonies/{slug}/rules',
       summary: 'Replace the rules (until voting opens)',
       tags: ['Awards'],
-      security: bearerSecurity,
-      middleware: [auth] as const,
       request: { params: SlugParam, body: { content: { 'application/json': { schema: Rules } }, required: true } },
       responses: {
         200: json(Appended, 'Updated'),
-        400: problems[400],
-        401: problems[401],
-        403: problems[403],
-        404: problems[404],
-        409: problems[409],
       },
     }),
     async (c) => {
@@ -222,23 +197,16 @@ export function ceremonyRoutes(deps: AppDeps) {
   );
 
   app.openapi(
-    createRoute({
+    organizerRoute(auth, {
       method: 'put',
       path: '/api/ceremonies/{slug}/schedule',
       summary: 'Set the opening and closing instants of nominating, voting and judging',
       description:
         'Instants that have passed cannot change, and new ones must lie in the future. The scheduler moves the award when they arrive.',
       tags: ['Awards'],
-      security: bearerSecurity,
-      middleware: [auth] as const,
       request: { params: SlugParam, body: { content: { 'application/json': { schema: Schedule } }, required: true } },
       responses: {
         200: json(Appended, 'Updated'),
-        400: problems[400],
-        401: problems[401],
-        403: problems[403],
-        404: problems[404],
-        409: problems[409],
         422: problems[422],
       },
     }),
@@ -250,15 +218,13 @@ export function ceremonyRoutes(deps: AppDeps) {
   );
 
   app.openapi(
-    createRoute({
+    organizerRoute(auth, {
       method: 'post',
       path: '/api/ceremonies/{slug}/phase',
       summary: 'Move the award forward to nominating, voting or judging',
       description:
         'Moving back is refused. Opening the vote freezes the rules and the nominee list and commits to the lot secret.',
       tags: ['Awards'],
-      security: bearerSecurity,
-      middleware: [auth] as const,
       request: {
         params: SlugParam,
         body: {
@@ -268,11 +234,6 @@ export function ceremonyRoutes(deps: AppDeps) {
       },
       responses: {
         200: json(Appended, 'Moved'),
-        400: problems[400],
-        401: problems[401],
-        403: problems[403],
-        404: problems[404],
-        409: problems[409],
       },
     }),
     async (c) => {
@@ -293,13 +254,11 @@ export function ceremonyRoutes(deps: AppDeps) {
     .openapi('NomineeInput');
 
   app.openapi(
-    createRoute({
+    organizerRoute(auth, {
       method: 'post',
       path: '/api/ceremonies/{slug}/categories/{category}/nominees',
       summary: 'Add an accepted nominee to a category (until voting opens)',
       tags: ['Nominees'],
-      security: bearerSecurity,
-      middleware: [auth] as const,
       request: {
         params: SlugParam.extend({
           category: z
@@ -312,11 +271,6 @@ export function ceremonyRoutes(deps: AppDeps) {
       },
       responses: {
         201: json(z.object({ id: z.string(), event: EventHead }), 'Added'),
-        400: problems[400],
-        401: problems[401],
-        403: problems[403],
-        404: problems[404],
-        409: problems[409],
       },
     }),
     async (c) => {
@@ -328,13 +282,11 @@ export function ceremonyRoutes(deps: AppDeps) {
   );
 
   app.openapi(
-    createRoute({
+    organizerRoute(auth, {
       method: 'patch',
       path: '/api/ceremonies/{slug}/nominees/{nominee}',
       summary: "Edit a nominee's public texts (until voting opens)",
       tags: ['Nominees'],
-      security: bearerSecurity,
-      middleware: [auth] as const,
       request: {
         params: SlugParam.extend({
           nominee: z
@@ -352,11 +304,6 @@ export function ceremonyRoutes(deps: AppDeps) {
       },
       responses: {
         200: json(Appended, 'Updated'),
-        400: problems[400],
-        401: problems[401],
-        403: problems[403],
-        404: problems[404],
-        409: problems[409],
       },
     }),
     async (c) => {
@@ -385,13 +332,11 @@ export function ceremonyRoutes(deps: AppDeps) {
   );
 
   app.openapi(
-    createRoute({
+    organizerRoute(auth, {
       method: 'get',
       path: '/api/ceremonies/{slug}/events',
       summary: "The award's event log (organizers; public once results are announced)",
       tags: ['Audit'],
-      security: bearerSecurity,
-      middleware: [auth] as const,
       request: {
         params: SlugParam,
         query: z.object({
@@ -401,9 +346,6 @@ export function ceremonyRoutes(deps: AppDeps) {
       },
       responses: {
         200: json(z.object({ events: z.array(LoggedEvent) }), 'Events in order'),
-        401: problems[401],
-        403: problems[403],
-        404: problems[404],
       },
     }),
     async (c) => {
@@ -414,19 +356,14 @@ export function ceremonyRoutes(deps: AppDeps) {
   );
 
   app.openapi(
-    createRoute({
+    organizerRoute(auth, {
       method: 'get',
       path: '/api/ceremonies/{slug}/mail',
       summary: 'Mail delivery report for this award and the site',
       tags: ['Mail'],
-      security: bearerSecurity,
-      middleware: [auth] as const,
       request: { params: SlugParam },
       responses: {
         200: json(z.record(z.string(), z.unknown()), 'Counts by status and kind'),
-        401: problems[401],
-        403: problems[403],
-        404: problems[404],
       },
     }),
     async (c) => {

@@ -1,5 +1,5 @@
 /** Shared HTTP pieces: the OpenAPI-aware router factory, the validation hook, organizer authentication. */
-import { OpenAPIHono, z } from '@hono/zod-openapi';
+import { OpenAPIHono, type RouteConfig, createRoute, z } from '@hono/zod-openapi';
 import type { Context, MiddlewareHandler } from 'hono';
 import type { AppDeps } from '../deps';
 import { ApiError, validationError } from '../errors';
@@ -78,4 +78,29 @@ export function clientLocale(c: Context): string {
   if (q) return q;
   const accept = c.req.header('accept-language') ?? '';
   return accept.split(',')[0]?.split('-')[0]?.trim().toLowerCase() || 'en';
+}
+
+/** The refusals every organizer route can give: bad input, no session, not this award's organizer, unknown, conflict. */
+const ORGANIZER_PROBLEMS = {
+  400: problems[400],
+  401: problems[401],
+  403: problems[403],
+  404: problems[404],
+  409: problems[409],
+} as const;
+
+/**
+ * A route for signed-in organizers: Bearer security, the session middleware and the shared refusals filled in,
+ * so each route states only what is its own.
+ */
+export function organizerRoute<R extends Omit<RouteConfig, 'security' | 'middleware'>>(
+  auth: MiddlewareHandler<Env>,
+  config: R,
+) {
+  return createRoute({
+    ...config,
+    security: bearerSecurity,
+    middleware: [auth] as const,
+    responses: { ...ORGANIZER_PROBLEMS, ...config.responses } as R['responses'] & typeof ORGANIZER_PROBLEMS,
+  });
 }

@@ -2,7 +2,7 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import type { AppDeps } from '../deps';
 import { ApiError } from '../errors';
-import { bearerSecurity, clientLocale, json, newRouter, problems, requireOrganizer } from '../http/router';
+import { clientLocale, json, newRouter, organizerRoute, problems, requireOrganizer } from '../http/router';
 import { requireAward } from '../ceremonies/service';
 import { organizersOf, SITE_ROLE } from './repository';
 import { actorIn, addOrganizer, bootstrapOrganizer, canManage, requestOrganizerCode, signInOrganizer } from './service';
@@ -72,16 +72,13 @@ export function organizerRoutes(deps: AppDeps) {
   );
 
   app.openapi(
-    createRoute({
+    organizerRoute(auth, {
       method: 'get',
       path: '/api/auth/me',
       summary: 'The signed-in organizer and the awards they organize',
       tags: ['Sign-in'],
-      security: bearerSecurity,
-      middleware: [auth] as const,
       responses: {
         200: json(z.object({ email: z.string(), site: z.boolean(), ceremonies: z.array(z.string()) }), 'The organizer'),
-        401: problems[401],
       },
     }),
     async (c) => {
@@ -138,13 +135,11 @@ export function organizerRoutes(deps: AppDeps) {
   });
 
   app.openapi(
-    createRoute({
+    organizerRoute(auth, {
       method: 'get',
       path: '/api/ceremonies/{slug}/organizers',
       summary: 'Organizers of an award',
       tags: ['Organizers'],
-      security: bearerSecurity,
-      middleware: [auth] as const,
       request: { params: SlugParam },
       responses: {
         200: json(
@@ -155,9 +150,6 @@ export function organizerRoutes(deps: AppDeps) {
           }),
           'Organizers',
         ),
-        401: problems[401],
-        403: problems[403],
-        404: problems[404],
       },
     }),
     async (c) => {
@@ -179,24 +171,17 @@ export function organizerRoutes(deps: AppDeps) {
   );
 
   app.openapi(
-    createRoute({
+    organizerRoute(auth, {
       method: 'post',
       path: '/api/ceremonies/{slug}/organizers',
       summary: 'Make an address an organizer of this award',
       tags: ['Organizers'],
-      security: bearerSecurity,
-      middleware: [auth] as const,
       request: {
         params: SlugParam,
         body: { content: { 'application/json': { schema: z.object({ email: Email }) } }, required: true },
       },
       responses: {
         201: json(z.object({ pseudonym: z.string(), event: EventHead }), 'Added'),
-        400: problems[400],
-        401: problems[401],
-        403: problems[403],
-        404: problems[404],
-        409: problems[409],
       },
     }),
     async (c) => {

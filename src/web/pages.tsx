@@ -251,31 +251,44 @@ export interface CategoryView {
   nominees: NomineeItem[];
 }
 
+/** A breadcrumb trail; the last step is the current page. Labels are UI strings or award texts with their language. */
+function Crumbs({ t, lang, trail }: { t: Translate; lang: Lang; trail: { href: string; label: string | Picked }[] }) {
+  return (
+    <nav class="crumbs" aria-label={t('award.breadcrumb')}>
+      <ol>
+        {trail.map(({ href, label }, i) => {
+          const text = typeof label === 'string' ? label : label.text;
+          const current = i === trail.length - 1;
+          return (
+            <li>
+              <a
+                href={href}
+                {...(current ? { 'aria-current': 'page' } : {})}
+                {...(typeof label === 'string' ? {} : { lang: langOf(label, lang) })}
+              >
+                {text}
+              </a>
+            </li>
+          );
+        })}
+      </ol>
+    </nav>
+  );
+}
+
 export function CategoryPage({ t, lang, view }: { t: Translate; lang: Lang; view: CategoryView }) {
   const awardHref = `/a/${encodeURIComponent(view.award.slug)}`;
   return (
     <>
-      <nav class="crumbs" aria-label={t('award.breadcrumb')}>
-        <ol>
-          <li>
-            <a href="/">{t('nav.awards')}</a>
-          </li>
-          <li>
-            <a href={awardHref} lang={langOf(view.award.name, lang)}>
-              {view.award.name.text}
-            </a>
-          </li>
-          <li>
-            <a
-              href={`${awardHref}/${encodeURIComponent(view.slug)}`}
-              aria-current="page"
-              lang={langOf(view.name, lang)}
-            >
-              {view.name.text}
-            </a>
-          </li>
-        </ol>
-      </nav>
+      <Crumbs
+        t={t}
+        lang={lang}
+        trail={[
+          { href: '/', label: t('nav.awards') },
+          { href: awardHref, label: view.award.name },
+          { href: `${awardHref}/${encodeURIComponent(view.slug)}`, label: view.name },
+        ]}
+      />
       <h1 lang={langOf(view.name, lang)}>{view.name.text}</h1>
       <p class="muted">
         {t('category.track')}: <Text text={view.track} page={lang} />
@@ -492,22 +505,14 @@ export function ManagePage({
 }) {
   return (
     <>
-      <nav class="crumbs" aria-label={t('award.breadcrumb')}>
-        <ol>
-          <li>
-            <a href="/organizer">{t('manage.back')}</a>
-          </li>
-          <li>
-            <a
-              href={`/organizer/a/${encodeURIComponent(view.slug)}`}
-              aria-current="page"
-              lang={langOf(view.name, lang)}
-            >
-              {view.name.text}
-            </a>
-          </li>
-        </ol>
-      </nav>
+      <Crumbs
+        t={t}
+        lang={lang}
+        trail={[
+          { href: '/organizer', label: t('manage.back') },
+          { href: `/organizer/a/${encodeURIComponent(view.slug)}`, label: view.name },
+        ]}
+      />
       <h1 lang={langOf(view.name, lang)}>{view.name.text}</h1>
       {notice ? <Flash kind="notice">{notice}</Flash> : null}
       {error ? <Flash kind="alert">{error}</Flash> : null}
