@@ -54,10 +54,18 @@ export interface NomineesTable {
   category_id: string;
   slug: string;
   position: number;
+  /** pending (proposed by the public), accepted, rejected, withdrawn. */
   status: string;
   content: string;
   created_at: number;
   updated_at: number;
+  /** not-asked, requested, given, declined. */
+  consent: Generated<string>;
+  consent_at: number | null;
+  /** Normalized name + affiliation: nominees with the same key are likely duplicates. */
+  dedupe_key: string | null;
+  /** 1 once the nominee's personal data has been erased (content emptied, contact deleted). */
+  erased: Generated<number>;
 }
 
 export interface InstitutionsTable {
@@ -151,6 +159,58 @@ export interface KeysTable {
   retired_at: number | null;
 }
 
+export interface NomineeContactsTable {
+  nominee_id: string;
+  ceremony_id: string;
+  email: string;
+  guardian: number;
+  created_at: number;
+}
+
+export interface NominationsTable {
+  id: string;
+  ceremony_id: string;
+  category_id: string;
+  nominee_id: string;
+  person_key: string;
+  slot: number;
+  reason: string;
+  /** pending, accepted, rejected. */
+  status: string;
+  decision_reason: string | null;
+  created_at: number;
+  decided_at: number | null;
+}
+
+export interface RollEntriesTable {
+  ceremony_id: string;
+  person_key: string;
+  created_at: number;
+}
+
+export interface RollCodesTable {
+  code_hash: string;
+  ceremony_id: string;
+  person_key: string;
+  used: Generated<number>;
+  created_at: number;
+}
+
+export interface OidcLoginsTable {
+  state: string;
+  ceremony_id: string;
+  nonce: string;
+  code_verifier: string;
+  return_to: string;
+  expires_at: number;
+  used: Generated<number>;
+}
+
+export interface OidcClientsTable {
+  ceremony_id: string;
+  client_secret_wrapped: string;
+}
+
 export interface Database {
   ceremonies: CeremoniesTable;
   tracks: TracksTable;
@@ -166,6 +226,12 @@ export interface Database {
   spent_tokens: SpentTokensTable;
   outbox: OutboxTable;
   keys: KeysTable;
+  nominee_contacts: NomineeContactsTable;
+  nominations: NominationsTable;
+  roll_entries: RollEntriesTable;
+  roll_codes: RollCodesTable;
+  oidc_logins: OidcLoginsTable;
+  oidc_clients: OidcClientsTable;
 }
 
 export type CeremonyRow = Selectable<CeremoniesTable>;
@@ -174,6 +240,8 @@ export type CeremonyUpdate = Updateable<CeremoniesTable>;
 export type TrackRow = Selectable<TracksTable>;
 export type CategoryRow = Selectable<CategoriesTable>;
 export type NomineeRow = Selectable<NomineesTable>;
+export type NominationRow = Selectable<NominationsTable>;
+export type NewNominee = Insertable<NomineesTable> & { id: string };
 export type InstitutionRow = Selectable<InstitutionsTable>;
 export type EventRow = Selectable<EventsTable>;
 export type OrganizerRow = Selectable<OrganizersTable>;

@@ -10,6 +10,7 @@ import type { AppDeps } from './deps';
 import { ApiError, onError } from './errors';
 import type { Env } from './http/router';
 import { apiReferencePage } from './http/reference';
+import { identityRoutes } from './identity/routes';
 import { devOutboxRoutes } from './mail/routes';
 import { organizerRoutes } from './organizers/routes';
 import { randomBase32 } from './store/ids';
@@ -63,6 +64,7 @@ export function createApp(deps: AppDeps) {
 
   app.route('/', organizerRoutes(deps));
   app.route('/', ceremonyRoutes(deps));
+  app.route('/', identityRoutes(deps));
   if (deps.config.devMail) app.route('/dev/outbox', devOutboxRoutes(deps.store));
   app.route('/', webRoutes(deps));
 

@@ -2,7 +2,7 @@
  * Pure mappings between the award definition, database rows and API objects. snake_case rows become camelCase
  * API objects here and nowhere else.
  */
-import type { CategoryRow, CeremonyRow, InstitutionRow, NomineeRow, TrackRow } from '../../db/schema';
+import type { CategoryRow, CeremonyRow, InstitutionRow, NewNominee, NomineeRow, TrackRow } from '../../db/schema';
 import { newId } from '../store/ids';
 import type { ScheduleInstants } from './phases';
 import type { AwardDefinition, LocalizedText, Phase, Rules, Schedule } from './schemas';
@@ -42,7 +42,7 @@ export function definitionToRows(
   ceremony: Rows<CeremonyRow>;
   tracks: TrackRow[];
   categories: CategoryRow[];
-  nominees: NomineeRow[];
+  nominees: NewNominee[];
   institutions: InstitutionRow[];
 } {
   const ceremonyId = newId('aw');
@@ -79,7 +79,7 @@ export function definitionToRows(
   };
   const tracks: TrackRow[] = [];
   const categories: CategoryRow[] = [];
-  const nominees: NomineeRow[] = [];
+  const nominees: NewNominee[] = [];
   def.tracks.forEach((track, t) => {
     const trackId = newId('tr');
     tracks.push({
@@ -141,7 +141,7 @@ export function nomineeRow(
   status: string,
   content: NomineeContent,
   now: number,
-): NomineeRow {
+): NewNominee {
   return {
     id: newId('nm'),
     ceremony_id: ceremonyId,

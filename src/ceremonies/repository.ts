@@ -1,6 +1,6 @@
 /** Every query of awards, tracks, categories, nominees and institutions: Kysely only. */
 import { type Compilable, type Kysely, sql } from 'kysely';
-import type { Database } from '../../db/schema';
+import type { Database, NewNominee } from '../../db/schema';
 import type { Store } from '../store/store';
 import type { AwardRows } from './model';
 
@@ -65,7 +65,7 @@ export async function loadAwardRows(db: Kysely<Database>, slugOrId: string): Pro
 
 export function insertAwardStatements(
   store: Store,
-  rows: Omit<AwardRows, 'ceremony'> & { ceremony: Record<string, unknown> },
+  rows: Omit<AwardRows, 'ceremony' | 'nominees'> & { ceremony: Record<string, unknown>; nominees: NewNominee[] },
 ) {
   const { db } = store;
   return [

@@ -8,13 +8,18 @@ const encoder = new TextEncoder();
 
 export interface Wrapper {
   wrap(purpose: string, secret: Uint8Array): Promise<string>;
-  unwrap(purpose: string, wrapped: string): Promise<Uint8Array>;
+  unwrap(purpose: string, wrapped: string): Promise<Uint8Array<ArrayBuffer>>;
   /** HMAC-SHA256 under a key derived from the master secret for this purpose; lowercase hex. */
   mac(purpose: string, data: string): Promise<string>;
+  /** 32 bytes derived from the master secret for this purpose (HKDF-SHA256), e.g. a JWE key. */
+  derive(purpose: string): Promise<Uint8Array<ArrayBuffer>>;
 }
 
 export async function createWrapper(masterSecret: string): Promise<Wrapper> {
-  const material = await crypto.subtle.importKey('raw', encoder.encode(masterSecret), 'HKDF', false, ['deriveKey']);
+  const material = await crypto.subtle.importKey('raw', encoder.encode(masterSecret), 'HKDF', false, [
+    'deriveKey',
+    'deriveBits',
+  ]);
   const key = await crypto.subtle.deriveKey(
     { name: 'HKDF', hash: 'SHA-256', salt: encoder.encode('laurel'), info: encoder.encode('laurel wrap v1') },
     material,
@@ -43,6 +48,19 @@ export async function createWrapper(masterSecret: string): Promise<Wrapper> {
     return k;
   };
   return {
+    async derive(purpose) {
+      const bits = await crypto.subtle.deriveBits(
+        {
+          name: 'HKDF',
+          hash: 'SHA-256',
+          salt: encoder.encode('laurel'),
+          info: encoder.encode(`laurel derive v1 ${purpose}`),
+        },
+        material,
+        256,
+      );
+      return new Uint8Array(bits);
+    },
     async mac(purpose, data) {
       const sig = await crypto.subtle.sign('HMAC', await macKey(purpose), encoder.encode(data));
       return [...new Uint8Array(sig)].map((b) => b.toString(16).padStart(2, '0')).join('');

@@ -1,0 +1,67 @@
+/**
+ * Voter sessions: short-lived encrypted JWTs (JWE, dir + A256GCM, jose) with the award as audience. The
+ * payload is the person key and, where the person verified by email, the address, so that a receipt can be
+ * mailed later without the server keeping addresses. Encrypted, because it carries an address.
+ */
+import { EncryptJWT, jwtDecrypt } from 'jose';
+import type { AppDeps } from '../deps';
+import { ApiError } from '../errors';
+
+export const VOTER_SESSION_MINUTES = 60;
+const ISSUER = 'laurel';
+
+export const voterAudience = (ceremonyId: string) => `laurel:voter:${ceremonyId}`;
+
+export interface VoterSession {
+  ceremonyId: string;
+  personKey: string;
+  /** The verified address (email and roll methods), for mailing receipts. */
+  email?: string;
+  method: 'email' | 'oidc' | 'roll';
+  expiresAt: number;
+}
+
+const keyOf = (deps: AppDeps) => deps.wrapper.derive('voter-session');
+
+export async function issueVoterSession(
+  deps: AppDeps,
+  session: Omit<VoterSession, 'expiresAt'>,
+  minutes = VOTER_SESSION_MINUTES,
+): Promise<{ token: string; expiresAt: number }> {
+  const now = deps.clock();
+  const expiresAt = now + minutes * 60_000;
+  const token = await new EncryptJWT({
+    pk: session.personKey,
+    m: session.method,
+    ...(session.email ? { em: session.email } : {}),
+  })
+    .setProtectedHeader({ alg: 'dir', enc: 'A256GCM', typ: 'JWT' })
+    .setIssuer(ISSUER)
+    .setAudience(voterAudience(session.ceremonyId))
+    .setIssuedAt(Math.floor(now / 1000))
+    .setExpirationTime(Math.floor(expiresAt / 1000))
+    .encrypt(await keyOf(deps));
+  return { token, expiresAt };
+}
+
+export async function readVoterSession(deps: AppDeps, token: string, ceremonyId: string): Promise<VoterSession> {
+  try {
+    const { payload } = await jwtDecrypt(token, await keyOf(deps), {
+      issuer: ISSUER,
+      audience: voterAudience(ceremonyId),
+      keyManagementAlgorithms: ['dir'],
+      contentEncryptionAlgorithms: ['A256GCM'],
+      currentDate: new Date(deps.clock()),
+    });
+    if (typeof payload.pk !== 'string' || typeof payload.exp !== 'number') throw new Error('malformed');
+    return {
+      ceremonyId,
+      personKey: payload.pk,
+      method: payload.m as VoterSession['method'],
+      ...(typeof payload.em === 'string' ? { email: payload.em } : {}),
+      expiresAt: payload.exp * 1000,
+    };
+  } catch {
+    throw new ApiError('token-invalid', 'Your verification has expired or is not for this award; verify again.');
+  }
+}
