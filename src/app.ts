@@ -10,7 +10,11 @@ import type { AppDeps } from './deps';
 import { ApiError, onError } from './errors';
 import type { Env } from './http/router';
 import { apiReferencePage } from './http/reference';
+import { consentRoutes } from './consent/routes';
+import { oidcRoutes } from './identity/oidc-routes';
 import { identityRoutes } from './identity/routes';
+import { nominationRoutes } from './nominations/routes';
+import { rollRoutes } from './roll/routes';
 import { devOutboxRoutes } from './mail/routes';
 import { organizerRoutes } from './organizers/routes';
 import { randomBase32 } from './store/ids';
@@ -65,6 +69,10 @@ export function createApp(deps: AppDeps) {
   app.route('/', organizerRoutes(deps));
   app.route('/', ceremonyRoutes(deps));
   app.route('/', identityRoutes(deps));
+  app.route('/', oidcRoutes(deps));
+  app.route('/', rollRoutes(deps));
+  app.route('/', nominationRoutes(deps));
+  app.route('/', consentRoutes(deps));
   if (deps.config.devMail) app.route('/dev/outbox', devOutboxRoutes(deps.store));
   app.route('/', webRoutes(deps));
 

@@ -303,12 +303,18 @@ export function publicAward(rows: AwardRows) {
           k: cat.k,
           winners: cat.winners,
           minorsAllowed: cat.minors_allowed === 1,
-          nominees: rows.nominees
-            .filter((n) => n.category_id === cat.id && n.status === 'accepted')
-            .map((n) => publicNominee(n)),
+          nominees: rows.nominees.filter((n) => n.category_id === cat.id && isListed(n)).map((n) => publicNominee(n)),
         })),
     })),
   };
+}
+
+/**
+ * Whether a nominee is on the public list (and in the frozen nominee list): accepted, and consenting where a
+ * contact was asked (nominees entered by organizers without a contact are listed on the organizers' word).
+ */
+export function isListed(n: Pick<NomineeRow, 'status' | 'consent'>): boolean {
+  return n.status === 'accepted' && (n.consent === 'not-asked' || n.consent === 'given');
 }
 
 export function publicNominee(n: NomineeRow) {

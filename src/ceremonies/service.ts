@@ -11,6 +11,7 @@ import {
   type AwardRows,
   type NomineeContent,
   definitionToRows,
+  isListed,
   instantsToColumns,
   nomineeRow,
   rowInstants,
@@ -236,14 +237,14 @@ export async function movePhase(
 
 /**
  * What is frozen when voting opens: the rules hash, the nominee-list hash and SHA-256 of a fresh lot secret S
- * (revealed at finalization). The nominee list is hashed as [{id, category, slug, contentHash}] of accepted
+ * (revealed at finalization). The nominee list is hashed as [{id, category, slug, contentHash}] of listed
  * nominees sorted by id, so a withdrawn nominee's personal data can be erased later without breaking the hash.
  */
 export async function freezeMaterial(deps: AppDeps, award: AwardRows) {
   const rulesHash = await sha256Hex(canonicalJson(JSON.parse(award.ceremony.rules)));
   const nominees = await Promise.all(
     award.nominees
-      .filter((n) => n.status === 'accepted')
+      .filter(isListed)
       .sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
       .map(async (n) => ({
         id: n.id,

@@ -15,6 +15,7 @@ import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { z } from 'zod';
 import type { CeremonyRow } from '../../db/schema';
 import {
+  isListed,
   type AwardRows,
   type CeremonyContent,
   type NomineeContent,
@@ -477,7 +478,7 @@ function manageView(rows: AwardRows, lang: Lang, fallback: string): ManageView {
     timeZone: c.time_zone,
     windows: windowsOf(c),
     categories: rows.categories.length,
-    nominees: rows.nominees.filter((n) => n.status === 'accepted').length,
+    nominees: rows.nominees.filter(isListed).length,
     pending: rows.nominees.filter((n) => n.status === 'pending').length,
     frozen: c.rules_hash
       ? { rulesHash: c.rules_hash, nomineesHash: c.nominees_hash, lotCommitment: c.lot_commitment }
