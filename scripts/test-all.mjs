@@ -4,7 +4,8 @@
 //   1. vitest on embedded SQLite, with the Worker suite under Miniflare (D1);
 //   2. the audit test vectors recomputed by the outside Python checker (tools/audit_vectors.py);
 //   3. vitest again on a real PostgreSQL (a throw-away cluster from scripts/with-postgres.mjs, or DATABASE_URL).
-// A missing PostgreSQL fails the run in CI and is reported as skipped on a developer's machine.
+//   4. the browser tests in Debian's Chromium (vitest.e2e.config.ts).
+// A missing PostgreSQL or Chromium fails the run in CI and is reported as skipped on a developer's machine.
 // Ends with one line "Tests: N passed, N failed" summed over all parts.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, readdirSync } from 'node:fs';
@@ -17,7 +18,7 @@ let passed = 0;
 let failed = 0;
 let broken = false;
 
-function vitest(label, env, prefix = []) {
+function vitest(label, env, prefix = [], config = []) {
   const out = join(work, `${label}.json`);
   console.log(`\n=== ${label} ===`);
   const args = [
@@ -81,6 +82,17 @@ if (postgresAvailable()) {
   console.warn(
     '\nPostgreSQL is not installed here: the PostgreSQL run was skipped (apt-get install postgresql to run it).',
   );
+}
+
+const chromium = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+if (existsSync(chromium)) {
+  vitest('Browser tests (Chromium)', {}, [], ['--config', 'vitest.e2e.config.ts']);
+} else if (process.env.CI) {
+  console.error(`\nChromium is not installed at ${chromium}, and CI must run the browser tests.`);
+  broken = true;
+  failed += 1;
+} else {
+  console.warn(`\nChromium is not installed at ${chromium}: the browser tests were skipped.`);
 }
 
 console.log(`\nTests: ${passed} passed, ${failed} failed`);

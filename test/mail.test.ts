@@ -5,7 +5,6 @@
 import { type IncomingHttpHeaders, type Server, createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import pg from 'pg';
-import { SMTPServer } from 'smtp-server';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { OutboxRow } from '../db/schema';
 import { loadConfig } from '../src/config';
@@ -21,136 +20,22 @@ import { loadMigrations } from '../src/store/node';
 import { openPostgres } from '../src/store/postgres';
 import { openSqlite } from '../src/store/sqlite';
 import type { Store } from '../src/store/store';
+import { type Received, type TestSmtp, startSmtpServer } from './support/smtp';
 
 const FROM = 'Laurel <laurel@awards.example.org>';
 const KY_SUBJECT = 'Код входа: 123456 — Кирүү коду';
 const KY_TEXT = 'Сиздин кирүү кодуңуз: 123456.\nКод действует 10 минут. Өтө маанилүү: эч кимге айтпаңыз.';
 const T0 = Date.UTC(2024, 0, 27, 9, 0, 0);
 
-// ---------------------------------------------------------------------------------------------------------------
-// A minimal MIME reader: headers (unfolded, RFC 2047 words decoded), multipart, base64 and quoted-printable.
-
-interface ParsedMail {
-  headers: Record<string, string>;
-  text?: string;
-  html?: string;
-}
-
-function qpBytes(s: string): Buffer {
-  const out: number[] = [];
-  for (let i = 0; i < s.length; i++) {
-    const hex = s.slice(i + 1, i + 3);
-    if (s[i] === '=' && /^[0-9A-Fa-f]{2}$/.test(hex)) {
-      out.push(parseInt(hex, 16));
-      i += 2;
-    } else out.push(...Buffer.from(s[i]!, 'utf8'));
-  }
-  return Buffer.from(out);
-}
-
-const ENCODED_WORD = /=\?([^?]+)\?([BbQq])\?([^?]*)\?=/g;
-
-function decodeHeader(value: string): string {
-  // A run of encoded words separated by white space is one string (RFC 2047 §6.2); decode the bytes together.
-  return value.replace(/=\?[^?]+\?[BbQq]\?[^?]*\?=(?:\s+=\?[^?]+\?[BbQq]\?[^?]*\?=)*/g, (run) => {
-    const chunks = [...run.matchAll(ENCODED_WORD)].map(([, , enc, data]) =>
-      enc!.toUpperCase() === 'B' ? Buffer.from(data!, 'base64') : qpBytes(data!.replace(/_/g, ' ')),
-    );
-    return Buffer.concat(chunks).toString('utf8');
-  });
-}
-
-function decodeBody(body: string, encoding: string): string {
-  switch (encoding.toLowerCase()) {
-    case 'base64':
-      return Buffer.from(body.replace(/\s+/g, ''), 'base64').toString('utf8');
-    case 'quoted-printable':
-      return qpBytes(body.replace(/=\r?\n/g, '')).toString('utf8');
-    default:
-      return body;
-  }
-}
-
-function parseMail(raw: string): ParsedMail {
-  const split = raw.indexOf('\r\n\r\n');
-  const head = split < 0 ? raw : raw.slice(0, split);
-  const body = split < 0 ? '' : raw.slice(split + 4);
-  const headers: Record<string, string> = {};
-  for (const line of head.replace(/\r\n[ \t]+/g, ' ').split('\r\n')) {
-    const colon = line.indexOf(':');
-    if (colon > 0) headers[line.slice(0, colon).trim().toLowerCase()] = decodeHeader(line.slice(colon + 1).trim());
-  }
-  const type = headers['content-type'] ?? 'text/plain';
-  const mail: ParsedMail = { headers };
-  if (/^multipart\//i.test(type)) {
-    const boundary = /boundary="?([^";]+)"?/i.exec(type)?.[1];
-    if (!boundary) throw new Error('multipart without boundary');
-    const segments = body.split(`--${boundary}`).slice(1);
-    for (const segment of segments) {
-      if (segment.startsWith('--')) break;
-      const part = parseMail(segment.replace(/^\r\n/, '').replace(/\r\n$/, ''));
-      mail.text ??= part.text;
-      mail.html ??= part.html;
-    }
-  } else {
-    const decoded = decodeBody(body, headers['content-transfer-encoding'] ?? '7bit');
-    if (/^text\/html/i.test(type)) mail.html = decoded;
-    else mail.text = decoded.replace(/\r\n/g, '\n');
-  }
-  return mail;
-}
-
-// ---------------------------------------------------------------------------------------------------------------
-// A real SMTP server on 127.0.0.1 that collects what it is given and can refuse chosen recipients.
-
-interface Received {
-  from: string;
-  rcpt: string[];
-  raw: string;
-  mail: ParsedMail;
-}
-
-const received: Received[] = [];
-const refusedRecipients = new Set<string>();
-let smtpServer: SMTPServer;
+// A real SMTP server on 127.0.0.1 (test/support/smtp.ts) collects what it is given and can refuse recipients.
+let smtp: TestSmtp;
+let received: Received[];
+let refusedRecipients: Set<string>;
 let smtpUrl: string;
 
-function startSmtp(): Promise<void> {
-  smtpServer = new SMTPServer({
-    authOptional: true,
-    disabledCommands: ['STARTTLS'],
-    disableReverseLookup: true,
-    logger: false,
-    onRcptTo(address, _session, callback) {
-      if (refusedRecipients.has(address.address)) {
-        const err = Object.assign(new Error(`Mailbox ${address.address} does not exist`), { responseCode: 550 });
-        return callback(err);
-      }
-      callback();
-    },
-    onData(stream, session, callback) {
-      const chunks: Buffer[] = [];
-      stream.on('data', (chunk: Buffer) => chunks.push(chunk));
-      stream.on('end', () => {
-        const raw = Buffer.concat(chunks).toString('utf8');
-        received.push({
-          from: session.envelope.mailFrom ? session.envelope.mailFrom.address : '',
-          rcpt: session.envelope.rcptTo.map((r) => r.address),
-          raw,
-          mail: parseMail(raw),
-        });
-        callback();
-      });
-    },
-  });
-  return new Promise((resolve, reject) => {
-    smtpServer.once('error', reject);
-    smtpServer.listen(0, '127.0.0.1', () => {
-      const { port } = (smtpServer.server as unknown as Server).address() as AddressInfo;
-      smtpUrl = `smtp://127.0.0.1:${port}`;
-      resolve();
-    });
-  });
+async function startSmtp(): Promise<void> {
+  smtp = await startSmtpServer();
+  ({ received, refused: refusedRecipients, url: smtpUrl } = smtp);
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -203,7 +88,7 @@ const rowTo = async (to: string) => {
 };
 
 beforeAll(startSmtp);
-afterAll(() => new Promise<void>((resolve) => smtpServer.close(() => resolve())));
+afterAll(() => smtp.close());
 
 beforeEach(async () => {
   store = await freshStore();
