@@ -26,6 +26,7 @@ function vitest(label, env, prefix = [], config = []) {
     'npx',
     'vitest',
     'run',
+    ...config,
     '--reporter=default',
     '--reporter=json',
     `--outputFile.json=${out}`,
