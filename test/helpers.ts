@@ -161,6 +161,7 @@ export function post(env: TestEnv, path: string, body: unknown, headers: Record<
 /** Everything that could change, to prove a refused request changed nothing. */
 export async function snapshot(env: TestEnv) {
   const { db } = env.store;
+  // Not the outbox (background flushes change its rows), nor the throttles and code attempts (refusals count).
   const tables = [
     'ceremonies',
     'tracks',
@@ -171,6 +172,12 @@ export async function snapshot(env: TestEnv) {
     'organizers',
     'organizer_roles',
     'disclosures',
+    'nominee_contacts',
+    'nominations',
+    'spent_tokens',
+    'roll_entries',
+    'roll_codes',
+    'oidc_clients',
   ] as const;
   const out: Record<string, unknown[]> = {};
   for (const t of tables) out[t] = await db.selectFrom(t).selectAll().execute();

@@ -45,6 +45,8 @@ export async function startIssuer(clients: TestClient[]): Promise<TestIssuer> {
     cookies: { keys: ['laurel-test-cookie-key'] },
     findAccount: async (_ctx: unknown, sub: string) => ({ accountId: sub, claims: async () => ({ sub }) }),
     pkce: { required: () => true },
+    // Explicit lifetimes keep the provider from warning about its defaults on every token.
+    ttl: { AccessToken: 600, AuthorizationCode: 60, Grant: 600, IdToken: 600, Interaction: 600, Session: 600 },
     features: { devInteractions: { enabled: true } },
   });
   handler = provider.callback();

@@ -4,21 +4,8 @@ import type { Database, NewNominee } from '../../db/schema';
 import type { Store } from '../store/store';
 import type { AwardRows } from './model';
 
-/** D1 binds at most 100 parameters per statement: multi-row inserts are cut to fit. */
-const MAX_PARAMS = 100;
-
-export function chunkedInsert<T extends keyof Database & string>(
-  db: Kysely<Database>,
-  table: T,
-  rows: Record<string, unknown>[],
-): Compilable[] {
-  if (rows.length === 0) return [];
-  const perRow = Object.keys(rows[0]!).length;
-  const size = Math.max(1, Math.floor(MAX_PARAMS / perRow));
-  const out: Compilable[] = [];
-  for (let i = 0; i < rows.length; i += size) out.push(db.insertInto(table).values(rows.slice(i, i + size) as never));
-  return out;
-}
+export { chunkedInsert } from '../store/chunks';
+import { chunkedInsert } from '../store/chunks';
 
 export async function findCeremony(db: Kysely<Database>, slugOrId: string) {
   return db

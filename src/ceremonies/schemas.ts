@@ -148,9 +148,21 @@ export const NomineeDefinition = z
   })
   .openapi('NomineeDefinition');
 
+/** Words the pages use after /a/<award>/ themselves, so no category may take them as its slug. */
+export const RESERVED_CATEGORY_SLUGS = [
+  'verify',
+  'nominate',
+  'vote',
+  'ballot',
+  'receipt',
+  'results',
+  'consent',
+  'withdraw',
+];
+
 export const CategoryDefinition = z
   .object({
-    slug: Slug,
+    slug: Slug.refine((s) => !RESERVED_CATEGORY_SLUGS.includes(s), 'this word is reserved for pages of the award'),
     name: LocalizedText,
     description: LocalizedText.optional(),
     /** Finalists per category when the rules take the public top K (overrides `rules.finalists.k`). */

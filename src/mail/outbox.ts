@@ -22,6 +22,7 @@
  */
 import { type Compilable, type Kysely, type SqlBool, sql } from 'kysely';
 import type { Database, OutboxRow } from '../../db/schema';
+import { chunkedInsert } from '../store/chunks';
 import { newId } from '../store/ids';
 import type { Store } from '../store/store';
 import type { FlushReport, MailMessage, Mailer, MailTransport } from './types';
@@ -274,11 +275,10 @@ export function createMailer(options: MailerOptions): Mailer {
     else setTimeout(() => void runKicked(), 0);
   }
 
-  function queue(message: MailMessage): Compilable {
+  function outboxRow(message: MailMessage, now: number) {
     const to = message.to.trim();
     if (!to || /[\r\n]/.test(to)) throw new Error('mail: the recipient address is empty or malformed');
-    const now = clock();
-    return db.insertInto('outbox').values({
+    return {
       id: newId('mail'),
       ceremony_id: message.ceremonyId ?? null,
       kind: message.kind,
@@ -291,10 +291,23 @@ export function createMailer(options: MailerOptions): Mailer {
       attempts: 0,
       next_attempt_at: now,
       created_at: now,
-    });
+    };
   }
 
-  return { queue, flush, kick, transport: transport.name };
+  function queue(message: MailMessage): Compilable {
+    return db.insertInto('outbox').values(outboxRow(message, clock()));
+  }
+
+  function queueMany(messages: MailMessage[]): Compilable[] {
+    const now = clock();
+    return chunkedInsert(
+      db,
+      'outbox',
+      messages.map((m) => outboxRow(m, now)),
+    );
+  }
+
+  return { queue, queueMany, flush, kick, transport: transport.name };
 }
 
 export type StatusCounts = Record<OutboxStatus, number>;

@@ -27,6 +27,8 @@ export interface FlushReport {
 export interface Mailer {
   /** The statement that queues a message: put it in the same atomic batch as the change that causes it. */
   queue(message: MailMessage): Compilable;
+  /** Statements that queue many messages at once (multi-row inserts cut to D1's 100 bound parameters). */
+  queueMany(messages: MailMessage[]): Compilable[];
   /** Delivers due messages now, within the throttle; safe to call from several servers at once. */
   flush(): Promise<FlushReport>;
   /** Asks for a flush soon without waiting for it (Node: next tick; Workers: waitUntil). */

@@ -17,7 +17,7 @@
  * key = normalized name + '|' + normalized affiliation.
  */
 
-/** Cyrillic to Latin after ICAO Doc 9303 (Kyrgyz ң→ng, ө→o, ү→u; Kazakh letters likewise). */
+/** Cyrillic to Latin after ICAO Doc 9303; Kyrgyz ң→n, ө→o, ү→u as names are usually written (Чыңгыз = Chyngyz). */
 const CYRILLIC: Record<string, string> = {
   а: 'a',
   б: 'b',
@@ -52,7 +52,7 @@ const CYRILLIC: Record<string, string> = {
   э: 'e',
   ю: 'iu',
   я: 'ia',
-  ң: 'ng',
+  ң: 'n',
   ө: 'o',
   ү: 'u',
   ә: 'a',
