@@ -76,7 +76,10 @@ const changedMeanwhile = () =>
   new ApiError('conflict', 'The nominee or the award changed meanwhile; nothing was changed. Reload and try again.');
 
 /** The texts a nominee mail names, in the mail's language with the award's default as fallback. */
-function mailNames(award: AwardRows, nominee: NomineeRow, locale: string) {
+/** What the consent mails need of a nominee; a nominee being inserted in the same batch has it too. */
+export type MailedNominee = Pick<NomineeRow, 'id' | 'content' | 'category_id'>;
+
+function mailNames(award: AwardRows, nominee: MailedNominee, locale: string) {
   const fallback = defaultLocale(award);
   const category = award.categories.find((c) => c.id === nominee.category_id);
   const categoryName = category ? (JSON.parse(category.content) as { name: LocalizedText }).name : undefined;
@@ -90,7 +93,7 @@ function mailNames(award: AwardRows, nominee: NomineeRow, locale: string) {
 async function nomineeMail(
   deps: AppDeps,
   award: AwardRows,
-  nominee: NomineeRow,
+  nominee: MailedNominee,
   contact: Contact,
   locale: string,
   kind: ConsentMailKind,
@@ -111,10 +114,14 @@ async function nomineeMail(
   });
 }
 
-async function consentRequestWith(
+/**
+ * The consent request for a nominee whose contact the caller holds: for nominees inserted in the caller's own
+ * batch (the CSV import), whose contact is not in the database yet.
+ */
+export async function consentRequestWith(
   deps: AppDeps,
   award: AwardRows,
-  nominee: NomineeRow,
+  nominee: MailedNominee,
   contact: Contact,
   locale: string,
 ): Promise<Compilable[]> {

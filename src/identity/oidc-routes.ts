@@ -7,6 +7,7 @@
  * and spent by the callback with one guarded update, so a replayed callback finds it spent. Voters are never
  * named in events: a login is not an award event, and the person is only ever a person key.
  */
+import { spendLoginRow, startLoginStatements, upsertClientSecret, wrappedClientSecret } from './oidc-repository';
 import { createRoute, z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
@@ -96,20 +97,20 @@ export function oidcRoutes(deps: AppDeps) {
       const now = deps.clock();
       const metadata = await discover(client.issuer, now);
       const login = newLoginSecrets();
-      await deps.store.batch([
-        db
-          .deleteFrom('oidc_logins')
-          .where('ceremony_id', '=', award.ceremony.id)
-          .where('expires_at', '<', now - KEEP_SPENT_LOGINS_MS),
-        db.insertInto('oidc_logins').values({
-          state: login.state,
-          ceremony_id: award.ceremony.id,
-          nonce: login.nonce,
-          code_verifier: login.codeVerifier,
-          return_to: returnTo,
-          expires_at: now + OIDC_LOGIN_TTL_MS,
-        }),
-      ]);
+      await deps.store.batch(
+        startLoginStatements(
+          db,
+          {
+            state: login.state,
+            ceremonyId: award.ceremony.id,
+            nonce: login.nonce,
+            codeVerifier: login.codeVerifier,
+            returnTo,
+            expiresAt: now + OIDC_LOGIN_TTL_MS,
+          },
+          now - KEEP_SPENT_LOGINS_MS,
+        ),
+      );
       setCookie(c, LOGIN_COOKIE, login.state, {
         ...COOKIE,
         path: loginPath(slug),
@@ -257,12 +258,7 @@ export function oidcRoutes(deps: AppDeps) {
         },
         precondition: ceremonyIs(db, ceremonyId, SECRET_PHASES),
         refused: wrongPhase,
-        changes: [
-          db
-            .insertInto('oidc_clients')
-            .values({ ceremony_id: ceremonyId, client_secret_wrapped: wrapped })
-            .onConflict((oc) => oc.column('ceremony_id').doUpdateSet({ client_secret_wrapped: wrapped })),
-        ],
+        changes: [upsertClientSecret(db, ceremonyId, wrapped)],
       });
       return c.json({ event }, 200);
     },
@@ -290,23 +286,8 @@ function clientOf(award: AwardRows) {
  */
 async function spendLogin(deps: AppDeps, ceremonyId: string, state: string | undefined) {
   if (!state) throw oidcFailed('Bad state: the callback carries none.');
-  const { db } = deps.store;
-  const now = deps.clock();
-  const spent = await db
-    .updateTable('oidc_logins')
-    .set({ used: 1 })
-    .where('state', '=', state)
-    .where('ceremony_id', '=', ceremonyId)
-    .where('used', '=', 0)
-    .where('expires_at', '>', now)
-    .executeTakeFirst();
-  const row = await db
-    .selectFrom('oidc_logins')
-    .selectAll()
-    .where('state', '=', state)
-    .where('ceremony_id', '=', ceremonyId)
-    .executeTakeFirst();
-  if (Number(spent.numUpdatedRows) === 1 && row) return row;
+  const { spent, row } = await spendLoginRow(deps.store.db, ceremonyId, state, deps.clock());
+  if (spent && row) return row;
   if (!row) throw oidcFailed('Bad state: no login of this award is waiting for it.');
   if (row.used === 1) throw oidcFailed('Bad state: this login was finished already (a replayed callback).');
   throw oidcFailed('Expired login: more than 10 minutes passed since it started; start again.');
@@ -314,13 +295,9 @@ async function spendLogin(deps: AppDeps, ceremonyId: string, state: string | und
 
 /** The confidential client's secret, when the organizers stored one. */
 async function clientSecret(deps: AppDeps, ceremonyId: string): Promise<string | undefined> {
-  const row = await deps.store.db
-    .selectFrom('oidc_clients')
-    .select('client_secret_wrapped')
-    .where('ceremony_id', '=', ceremonyId)
-    .executeTakeFirst();
-  if (!row) return undefined;
-  return new TextDecoder().decode(await deps.wrapper.unwrap('oidc-client-secret', row.client_secret_wrapped));
+  const wrapped = await wrappedClientSecret(deps.store.db, ceremonyId);
+  if (!wrapped) return undefined;
+  return new TextDecoder().decode(await deps.wrapper.unwrap('oidc-client-secret', wrapped));
 }
 
 /** The callback URL registered at the issuer: PUBLIC_URL when set (behind a proxy), else this request's origin. */

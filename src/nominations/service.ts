@@ -16,7 +16,7 @@ import type { AppDeps } from '../deps';
 import { ApiError } from '../errors';
 import type { VoterSession } from '../identity/sessions';
 import { EmailError, normalizeEmail } from '../identity/normalize';
-import { consentRequestStatements, findAwardNominee as findNominee } from '../consent/service';
+import { consentRequestStatements, consentRequestWith, findAwardNominee as findNominee } from '../consent/service';
 import { newId } from '../store/ids';
 import type { ConstraintViolation } from '../store/store';
 import { dedupeKey, slugify, uniqueSlug } from './dedupe';
@@ -617,6 +617,21 @@ export async function importNomineesCsv(deps: AppDeps, award: AwardRows, text: s
       contentHash: await contentHash(JSON.parse(n.content) as NomineeContent),
     })),
   );
+  // Consent requests ride in the import's own batch: all of it lands, or none.
+  const byId = new Map(nominees.map((n) => [n.id, n]));
+  const consentRequests = (
+    await Promise.all(
+      contacts.map((c) =>
+        consentRequestWith(
+          deps,
+          award,
+          byId.get(c.nominee_id)!,
+          { email: c.email, guardian: false },
+          defaultLocale(award),
+        ),
+      ),
+    )
+  ).flat();
   const event = await commitChange(deps.store, deps.clock, {
     chain: award.ceremony.id,
     event: {
@@ -626,54 +641,16 @@ export async function importNomineesCsv(deps: AppDeps, award: AwardRows, text: s
     },
     precondition: ceremonyIs(db, award.ceremony.id, EDITABLE),
     refused: frozenError,
-    changes: [...chunkedInsert(db, 'nominees', nominees), ...chunkedInsert(db, 'nominee_contacts', contacts)],
+    changes: [
+      ...chunkedInsert(db, 'nominees', nominees),
+      ...chunkedInsert(db, 'nominee_contacts', contacts),
+      ...consentRequests,
+    ],
     onViolation: (v) =>
       v.kind === 'unique'
         ? new ApiError('already-exists', 'A slug in the file was taken meanwhile; nothing was imported. Try again.')
         : undefined,
   });
-  const consentRequested = await requestImportedConsents(
-    deps,
-    award.ceremony.id,
-    contacts.map((c) => c.nominee_id),
-    actor,
-  );
-  return { imported: nominees.length, consentRequested, event };
-}
-
-/**
- * Mails the consent requests of freshly imported nominees, in a second batch with its own event: the consent
- * feature reads the contact from the database, so the request cannot ride in the import's own batch. Should this
- * batch fail, the nominees stay `requested` and unlisted, and organizers resend from the consent routes.
- */
-async function requestImportedConsents(
-  deps: AppDeps,
-  ceremonyId: string,
-  nomineeIds: string[],
-  actor: string,
-): Promise<number> {
-  if (nomineeIds.length === 0) return 0;
-  try {
-    const award = await requireAward(deps, ceremonyId);
-    const changes: Compilable[] = [];
-    for (const id of nomineeIds)
-      changes.push(...(await consentRequestStatements(deps, award, id, defaultLocale(award))));
-    await commitChange(deps.store, deps.clock, {
-      chain: ceremonyId,
-      event: { actor, type: 'nominees.consent_requested', payload: { nominees: [...nomineeIds].sort() } },
-      changes,
-    });
-    deps.mailer.kick();
-    return nomineeIds.length;
-  } catch (err) {
-    console.error(
-      JSON.stringify({
-        level: 'error',
-        msg: 'consent requests after import not queued',
-        ceremonyId,
-        error: String(err),
-      }),
-    );
-    return 0;
-  }
+  if (contacts.length) deps.mailer.kick();
+  return { imported: nominees.length, consentRequested: contacts.length, event };
 }
