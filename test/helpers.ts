@@ -11,6 +11,7 @@ import type { AppDeps } from '../src/deps';
 import { createSessionKeys } from '../src/keys/sessions';
 import { createWrapper } from '../src/keys/wrap';
 import { createMailer } from '../src/mail/outbox';
+import { smtpTransport } from '../src/mail/smtp';
 import { logTransport } from '../src/mail/transports';
 import { addOrganizer } from '../src/organizers/service';
 import { migrate } from '../src/store/migrate';
@@ -54,7 +55,13 @@ export interface TestEnv extends AppDeps {
 }
 
 export async function testEnv(
-  opts: { clock?: () => number; databaseClock?: boolean; env?: Record<string, string> } = {},
+  opts: {
+    clock?: () => number;
+    databaseClock?: boolean;
+    env?: Record<string, string>;
+    /** Deliver mail over SMTP to this URL (a test server from test/support/smtp.ts) instead of the log. */
+    smtpUrl?: string;
+  } = {},
 ): Promise<TestEnv> {
   const clock = opts.clock ?? Date.now;
   // With databaseClock the store keeps the database's own clock; otherwise it reads the test clock.
@@ -63,12 +70,12 @@ export async function testEnv(
   const wrapper = await createWrapper(config.MASTER_SECRET!);
   const mailer = createMailer({
     store,
-    transport: logTransport(() => {}),
+    transport: opts.smtpUrl ? smtpTransport(`${opts.smtpUrl}?ignoreTLS=true`) : logTransport(() => {}),
     from: config.MAIL_FROM,
     perMinute: 1000,
     perDay: 100000,
     clock,
-    devMail: true,
+    devMail: !opts.smtpUrl,
   });
   const deps: AppDeps = {
     store,

@@ -3,6 +3,7 @@ import { createAward, movePhase, requireAward } from '../src/ceremonies/service'
 import { normalizeEmail } from '../src/identity/normalize';
 import { readVoterSession } from '../src/identity/sessions';
 import { latestCode, post, smallAward, snapshot, testClock, testEnv } from './helpers';
+import { startSmtpServer } from './support/smtp';
 
 describe('email normalizer email-v1', () => {
   const same: [string, string][] = [
@@ -124,5 +125,39 @@ describe('verifying a person by email code', () => {
     ).json();
     clock.advance(61 * 60_000);
     await expect(readVoterSession(env, token, id)).rejects.toMatchObject({ code: 'token-invalid' });
+  });
+});
+
+describe('verification mail over real SMTP', () => {
+  it('delivers the code to an SMTP server, and the address leaves the outbox once sent', async () => {
+    const smtp = await startSmtpServer();
+    try {
+      const env = await testEnv({ smtpUrl: smtp.url });
+      const { id } = await createAward(env, smallAward('smtp-award'), 'cli');
+      await movePhase(env, await requireAward(env, id), 'nominating', 'cli', 'hand');
+      const res = await post(
+        env,
+        '/api/ceremonies/smtp-award/verify/email',
+        { email: 'Nurgul-U@yandex.kg' },
+        { 'accept-language': 'ky' },
+      );
+      expect(res.status).toBe(202);
+      const mail = await smtp.waitFor('Nurgul-U@yandex.kg');
+      expect(mail.mail.headers.subject).toContain('Кичи сыйлык');
+      const code = /(\d{3}) (\d{3})/
+        .exec(mail.mail.text ?? '')!
+        .slice(1)
+        .join('');
+      const verified = await post(env, '/api/ceremonies/smtp-award/verify/email/code', {
+        email: 'nurgul-u@yandex.kg',
+        code,
+      });
+      expect(verified.status).toBe(200);
+      await env.mailer.flush();
+      const rows = await env.store.db.selectFrom('outbox').selectAll().execute();
+      expect(rows.map((r) => [r.status, r.to_address, r.text_body])).toEqual([['sent', '', '']]);
+    } finally {
+      await smtp.close();
+    }
   });
 });
