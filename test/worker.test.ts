@@ -139,4 +139,51 @@ describe.skipIf(usingPostgres)('Cloudflare Worker on D1 (Miniflare)', () => {
     const after = await call('/api/ceremonies/cron-award');
     expect(after.body.phase).toBe('voting');
   });
+
+  it('verifies a person by email code and takes a nomination on D1', async () => {
+    expect((await call('/api/auth/code', { body: { email: 'first@example.org' } })).status).toBe(202);
+    const mail = await d1
+      .prepare("select text_body from outbox where to_address = ? and kind = 'organizer-code' order by created_at desc")
+      .bind('first@example.org')
+      .first();
+    const code = /(\d{3}) (\d{3})/.exec(mail.text_body)!.slice(1).join('');
+    const { token } = (await call('/api/auth/token', { body: { email: 'first@example.org', code } })).body;
+    const def = { ...example(), slug: 'd1-nominations', schedule: {} };
+    expect((await call('/api/ceremonies', { body: def, token })).status).toBe(201);
+    expect((await call('/api/ceremonies/d1-nominations/phase', { body: { to: 'nominating' }, token })).status).toBe(
+      200,
+    );
+
+    expect(
+      (await call('/api/ceremonies/d1-nominations/verify/email', { body: { email: 'Voter.One@gmail.com' } })).status,
+    ).toBe(202);
+    const voterMail = await d1
+      .prepare('select text_body from outbox where to_address = ? order by created_at desc')
+      .bind('Voter.One@gmail.com')
+      .first();
+    const voterCode = /(\d{3}) (\d{3})/.exec(voterMail.text_body)!.slice(1).join('');
+    const verified = await call('/api/ceremonies/d1-nominations/verify/email/code', {
+      body: { email: 'voterone@gmail.com', code: voterCode },
+    });
+    expect(verified.status).toBe(200);
+    const nominated = await call('/api/ceremonies/d1-nominations/categories/best-mentor/nominations', {
+      body: { proposal: { name: 'Жаңы Номинант', affiliation: 'Tech Park' }, reason: 'She teaches girls to code.' },
+      token: verified.body.token,
+    });
+    expect(nominated.status).toBe(201);
+    const again = await call('/api/ceremonies/d1-nominations/categories/best-mentor/nominations', {
+      body: { proposal: { name: 'Another One' }, reason: 'Second try.' },
+      token: verified.body.token,
+    });
+    expect(again.status).toBe(409);
+    expect(again.body.code).toBe('nomination-limit');
+    const accepted = await call(`/api/ceremonies/d1-nominations/nominees/${nominated.body.nominee.id}/accept`, {
+      method: 'POST',
+      token,
+    });
+    expect(accepted.status).toBe(200);
+    const log = await call('/api/ceremonies/d1-nominations/events', { token });
+    expect(log.body.events.map((e: any) => e.type)).toContain('nomination.submitted');
+    expect(await verifyChain(log.body.events)).toEqual({ ok: true, problems: [] });
+  });
 });
