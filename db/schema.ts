@@ -211,6 +211,71 @@ export interface OidcClientsTable {
   client_secret_wrapped: string;
 }
 
+export interface MarksTable {
+  ceremony_id: string;
+  category_id: string;
+  person_key: string;
+  sealed_tracker: string | null;
+}
+
+export interface BallotsTable {
+  tracker: string;
+  ceremony_id: string;
+  category_id: string;
+  nominee_id: string;
+  /** counted, flagged, voided, superseded. */
+  status: string;
+  batch: number | null;
+  leaf_index: number | null;
+  reason: string | null;
+}
+
+export interface BallotChangesTable {
+  id: string;
+  ceremony_id: string;
+  tracker: string;
+  /** voided, superseded, restored, flagged, unflagged. */
+  change: string;
+  batch: number | null;
+}
+
+export interface CheckpointsTable {
+  ceremony_id: string;
+  batch: number;
+  tree_size: number;
+  root: string;
+  closing: Generated<number>;
+}
+
+export interface TreeNodesTable {
+  ceremony_id: string;
+  level: number;
+  idx: number;
+  hash: string;
+}
+
+export interface BallotSignalsTable {
+  tracker: string;
+  ceremony_id: string;
+  network: string;
+  agent: string;
+}
+
+export interface CeremonyKeysTable {
+  ceremony_id: string;
+  purpose: string;
+  wrapped: string;
+}
+
+export interface FinalistsTable {
+  ceremony_id: string;
+  category_id: string;
+  nominee_id: string;
+  position: number;
+  why: string;
+  reason: string | null;
+}
+
 export interface Database {
   ceremonies: CeremoniesTable;
   tracks: TracksTable;
@@ -232,6 +297,14 @@ export interface Database {
   roll_codes: RollCodesTable;
   oidc_logins: OidcLoginsTable;
   oidc_clients: OidcClientsTable;
+  marks: MarksTable;
+  ballots: BallotsTable;
+  ballot_changes: BallotChangesTable;
+  checkpoints: CheckpointsTable;
+  tree_nodes: TreeNodesTable;
+  ballot_signals: BallotSignalsTable;
+  ceremony_keys: CeremonyKeysTable;
+  finalists: FinalistsTable;
 }
 
 export type CeremonyRow = Selectable<CeremoniesTable>;

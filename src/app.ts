@@ -5,6 +5,7 @@
 import { OpenAPIHono } from '@hono/zod-openapi';
 import { bodyLimit } from 'hono/body-limit';
 import { secureHeaders } from 'hono/secure-headers';
+import { ballotRoutes } from './ballots/routes';
 import { ceremonyRoutes } from './ceremonies/routes';
 import type { AppDeps } from './deps';
 import { ApiError, onError } from './errors';
@@ -73,6 +74,7 @@ export function createApp(deps: AppDeps) {
   app.route('/', rollRoutes(deps));
   app.route('/', nominationRoutes(deps));
   app.route('/', consentRoutes(deps));
+  app.route('/', ballotRoutes(deps));
   if (deps.config.devMail) app.route('/dev/outbox', devOutboxRoutes(deps.store));
   app.route('/', webRoutes(deps));
 

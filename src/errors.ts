@@ -31,6 +31,7 @@ export const PROBLEM_CODES = {
   'not-on-roll': 403,
   'wrong-method': 409,
   'nomination-limit': 409,
+  'already-voted': 409,
   'oidc-failed': 401,
   'payload-too-large': 413,
   'unsupported-media-type': 415,

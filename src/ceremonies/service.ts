@@ -3,6 +3,7 @@
  * edit nominees, move phases by hand or by schedule. Each is one atomic batch with its event.
  */
 import { bytesToHex, canonicalJson, sha256Hex } from '../audit/canonical';
+import { awardKeyStatements } from '../ballots/keys';
 import { type Appended, commitChange } from '../audit/log';
 import type { AppDeps } from '../deps';
 import { ApiError } from '../errors';
@@ -185,6 +186,8 @@ export async function movePhase(
   const now = by === 'hand' ? await deps.store.readNow() : deps.clock();
   const instants = instantsAfterMove(from, to, rowInstants(c), now);
   const freeze = !c.rules_hash && isFrozen(to) ? await freezeMaterial(deps, award) : undefined;
+  // The vote's own keys (receipts, sealed marks, fraud signals) come into being with the frozen rules.
+  const voteKeys = freeze ? await awardKeyStatements(deps, c.id) : [];
   const { db } = deps.store;
   return commitChange(deps.store, deps.clock, {
     chain: c.id,
@@ -231,6 +234,7 @@ export async function movePhase(
           updated_at: deps.clock(),
         })
         .where('id', '=', c.id),
+      ...voteKeys,
     ],
   });
 }

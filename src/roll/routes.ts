@@ -7,7 +7,7 @@ import { ApiError } from '../errors';
 import { type Env, ProblemSchema, json, newRouter, organizerRoute, problems, requireOrganizer } from '../http/router';
 import { VoterToken } from '../identity/routes';
 import { actorIn, canManage, type OrganizerPrincipal } from '../organizers/service';
-import { clientAddress } from './client';
+import { clientAddress } from '../http/client';
 import { DELIVERIES, MAX_ROLL_ROWS, MAX_SHEET_PEOPLE } from './roster';
 import { importRoll, reissueCodes, rollLang, rollOverview, verifyRollCode } from './service';
 import { rollSheet } from './sheet';

@@ -1,0 +1,92 @@
+/**
+ * Keys of an award's vote, random and wrapped by the master secret in `ceremony_keys`:
+ * - `receipt`: makes receipts from the form's nonce (kept: the same nonce gives the same receipt back);
+ * - `seal`: encrypts the tracker kept in a voter's mark; destroyed when voting closes, after which nothing links
+ *   marks to ballots;
+ * - `signals`: HMACs of network signals for fraud review; destroyed at finalization.
+ * They are created in the batch that opens the vote. Destroying a key is deleting its row.
+ */
+import type { Compilable } from 'kysely';
+import type { AppDeps } from '../deps';
+import { ApiError } from '../errors';
+import { fromBase64Url, randomBytes, toBase64Url } from '../keys/wrap';
+
+export type AwardKeyPurpose = 'receipt' | 'seal' | 'signals';
+const PURPOSES: AwardKeyPurpose[] = ['receipt', 'seal', 'signals'];
+
+/** The inserts of fresh keys for an award (put them in the batch that opens the vote). */
+export async function awardKeyStatements(deps: AppDeps, ceremonyId: string): Promise<Compilable[]> {
+  return Promise.all(
+    PURPOSES.map(async (purpose) =>
+      deps.store.db
+        .insertInto('ceremony_keys')
+        .values({
+          ceremony_id: ceremonyId,
+          purpose,
+          wrapped: await deps.wrapper.wrap(`award-${purpose}`, randomBytes(32)),
+        })
+        .onConflict((oc) => oc.columns(['ceremony_id', 'purpose']).doNothing()),
+    ),
+  );
+}
+
+export function destroyKeyStatement(deps: AppDeps, ceremonyId: string, purpose: AwardKeyPurpose): Compilable {
+  return deps.store.db.deleteFrom('ceremony_keys').where('ceremony_id', '=', ceremonyId).where('purpose', '=', purpose);
+}
+
+/** The raw key, or undefined once destroyed. Keys never change while they exist, so they are cached. */
+export async function awardKey(
+  deps: AppDeps,
+  ceremonyId: string,
+  purpose: AwardKeyPurpose,
+): Promise<Uint8Array<ArrayBuffer> | undefined> {
+  const row = await deps.store.db
+    .selectFrom('ceremony_keys')
+    .select('wrapped')
+    .where('ceremony_id', '=', ceremonyId)
+    .where('purpose', '=', purpose)
+    .executeTakeFirst();
+  return row ? deps.wrapper.unwrap(`award-${purpose}`, row.wrapped) : undefined;
+}
+
+export async function requireAwardKey(deps: AppDeps, ceremonyId: string, purpose: AwardKeyPurpose) {
+  const key = await awardKey(deps, ceremonyId, purpose);
+  if (!key) throw new ApiError('wrong-phase', 'Voting is not open for this award.');
+  return key;
+}
+
+const encoder = new TextEncoder();
+
+/** The tracker sealed for a mark: AES-GCM under the seal key, bound to the mark's category and person. */
+export async function sealTracker(sealKey: Uint8Array<ArrayBuffer>, tracker: string, binding: string): Promise<string> {
+  const key = await crypto.subtle.importKey('raw', sealKey, 'AES-GCM', false, ['encrypt']);
+  const iv = randomBytes(12);
+  const sealed = await crypto.subtle.encrypt(
+    { name: 'AES-GCM', iv, additionalData: encoder.encode(binding) },
+    key,
+    encoder.encode(tracker),
+  );
+  return `${toBase64Url(iv)}.${toBase64Url(new Uint8Array(sealed))}`;
+}
+
+export async function unsealTracker(
+  sealKey: Uint8Array<ArrayBuffer>,
+  sealed: string,
+  binding: string,
+): Promise<string> {
+  const [iv, data] = sealed.split('.');
+  const key = await crypto.subtle.importKey('raw', sealKey, 'AES-GCM', false, ['decrypt']);
+  const plain = await crypto.subtle.decrypt(
+    { name: 'AES-GCM', iv: fromBase64Url(iv ?? ''), additionalData: encoder.encode(binding) },
+    key,
+    fromBase64Url(data ?? ''),
+  );
+  return new TextDecoder().decode(plain);
+}
+
+/** HMAC of a network signal under the signals key (lowercase hex, first 16 bytes: enough to group, no more). */
+export async function signalHash(signalsKey: Uint8Array<ArrayBuffer>, value: string): Promise<string> {
+  const key = await crypto.subtle.importKey('raw', signalsKey, { name: 'HMAC', hash: 'SHA-256' }, false, ['sign']);
+  const mac = new Uint8Array(await crypto.subtle.sign('HMAC', key, encoder.encode(value)));
+  return [...mac.slice(0, 16)].map((b) => b.toString(16).padStart(2, '0')).join('');
+}

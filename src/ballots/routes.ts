@@ -1,0 +1,100 @@
+/** The public vote: casting ballots with a voter token, and the voter's own marks. */
+import { createRoute, z } from '@hono/zod-openapi';
+import { requireAward } from '../ceremonies/service';
+import type { AppDeps } from '../deps';
+import { clientAddress, networkOf } from '../http/client';
+import { clientLocale, json, newRouter, problems } from '../http/router';
+import { voterFromBearer } from '../identity/auth';
+import { castBallot, votedCategories } from './service';
+
+const SlugParam = z.object({
+  slug: z
+    .string()
+    .min(1)
+    .max(64)
+    .openapi({ param: { name: 'slug', in: 'path' }, example: 'stem4all-2024' }),
+});
+
+export const BallotInput = z
+  .object({
+    category: z.string().min(1).max(64).openapi({ example: 'best-mentor' }),
+    nominee: z.string().min(1).max(64),
+    nonce: z
+      .string()
+      .regex(/^[A-Za-z0-9_-]{16,64}$/, '16 to 64 letters, digits, - or _')
+      .openapi({ description: 'A random value made by the form; sending it again returns the same receipt.' }),
+  })
+  .openapi('BallotInput');
+
+export const BallotReceipt = z
+  .object({
+    receipt: z.string().openapi({ example: 'abcd-efgh-ijkl-mnop-qrst-uvwx-yz23-4567' }),
+    tracker: z.string(),
+    category: z.string(),
+    nominee: z.string(),
+    outcome: z.enum(['new', 'repeat', 'superseded']),
+  })
+  .openapi('BallotReceipt');
+
+export function ballotRoutes(deps: AppDeps) {
+  const app = newRouter();
+
+  app.openapi(
+    createRoute({
+      method: 'post',
+      path: '/api/ceremonies/{slug}/ballots',
+      summary: 'Cast a ballot in one category (voter token)',
+      description:
+        'One ballot per verified person and category, while the database clock is inside the voting window. The same nonce and choice again answers 200 with the same receipt; another choice answers 409 `already-voted` unless the rules say `last-counts`, where the new ballot supersedes the earlier one.',
+      tags: ['Voting'],
+      request: {
+        params: SlugParam,
+        body: { content: { 'application/json': { schema: BallotInput } }, required: true },
+      },
+      responses: {
+        201: json(BallotReceipt, 'Recorded: keep the receipt'),
+        200: json(BallotReceipt, 'Recorded already: the same receipt again'),
+        400: problems[400],
+        401: problems[401],
+        404: problems[404],
+        409: problems[409],
+      },
+    }),
+    async (c) => {
+      const award = await requireAward(deps, c.req.valid('param').slug);
+      const voter = await voterFromBearer(deps, c, award.ceremony.id);
+      const address = clientAddress(c, deps.config);
+      const result = await castBallot(
+        deps,
+        award,
+        voter,
+        c.req.valid('json'),
+        { network: networkOf(address), agent: c.req.header('user-agent')?.slice(0, 300) ?? '' },
+        clientLocale(c),
+      );
+      return c.json(result, result.outcome === 'repeat' ? 200 : 201);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/api/ceremonies/{slug}/ballots/mine',
+      summary: 'The categories the verified person has voted in (not what they voted)',
+      tags: ['Voting'],
+      request: { params: SlugParam },
+      responses: {
+        200: json(z.object({ categories: z.array(z.string()) }), 'Categories voted in'),
+        401: problems[401],
+        404: problems[404],
+      },
+    }),
+    async (c) => {
+      const award = await requireAward(deps, c.req.valid('param').slug);
+      const voter = await voterFromBearer(deps, c, award.ceremony.id);
+      return c.json({ categories: await votedCategories(deps, award.ceremony.id, voter.personKey) }, 200);
+    },
+  );
+
+  return app;
+}
