@@ -1,19 +1,214 @@
 /**
- * Writes docs/audit-vectors.json, the test vectors of audit format version 0, from src/audit.
- * Usage: npx tsx scripts/gen-audit-vectors.ts [OUT]
+ * Writes docs/audit-vectors.json, the test vectors of audit formats version 0 and version 1 (the ballot log), from
+ * src/audit. Usage: npx tsx scripts/gen-audit-vectors.ts [OUT]
  *
- * Every random value (salts, pseudonyms, ids) is fixed here so the file is reproducible. After regenerating, check
- * it independently with `python3 tools/audit_vectors.py`. Version 0 is frozen: a changed vector is a bug.
+ * Every random value (salts, pseudonyms, ids, keys, nonces) is fixed here so the file is reproducible. After
+ * regenerating, check it independently with `python3 tools/audit_vectors.py`. Version 0 is frozen: a changed vector
+ * is a bug. Version 1 keys are added after the version 0 ones and do not touch them.
  */
 import { writeFileSync } from 'node:fs';
-import { CanonicalJsonError, canonicalJson, sha256Hex } from '../src/audit/canonical';
+import { CanonicalJsonError, bytesToHex, canonicalJson, hexToBytes, sha256Hex } from '../src/audit/canonical';
 import { GENESIS_PREV, commitment, eventCanonical, sealEvent } from '../src/audit/chain';
 import type { EventBody } from '../src/audit/chain';
+import {
+  MerkleLog,
+  consistencyProof,
+  inclusionProof,
+  leafCanonical,
+  leafHash,
+  leafHashHex,
+  merkleRootHex,
+  sortByTracker,
+} from '../src/audit/merkle';
+import type { BallotLeaf } from '../src/audit/merkle';
+import { parseReceipt, receiptBytesHex, receiptFromKey, trackerOf } from '../src/audit/receipts';
 
 const out = process.argv[2] ?? 'docs/audit-vectors.json';
 
 /** A fixed stand-in for a random value: SHA-256 of a label. */
 const fixedHex = (label: string) => sha256Hex(`laurel audit vectors v0: ${label}`);
+
+/** The same for version 1 values (keys, person keys, nonces, ids). */
+const fixedHex1 = (label: string) => sha256Hex(`laurel audit vectors v1: ${label}`);
+
+/** Version 1: receipts, leaves, trees, proofs and checkpoints of the ballot log (docs/audit.md, version 1). */
+async function ballotLogVectors() {
+  const key = await fixedHex1('award receipt key');
+  const receiptInputs = [
+    { name: 'ASCII category, hex person key and nonce', category: 'best-mentor', person: 1, nonce: 'nonce 1' },
+    { name: 'another category, same person', category: 'best-stem-practice', person: 1, nonce: 'nonce 2' },
+    { name: 'same category, another person', category: 'best-mentor', person: 2, nonce: 'nonce 3' },
+    { name: 'non-ASCII category id (UTF-8)', category: 'эң-мыкты-насаатчы', person: 3, nonce: 'nonce 4' },
+  ];
+  const receipts = [];
+  for (const r of receiptInputs) {
+    const personKey = await fixedHex1(`person ${r.person}`);
+    const nonce = (await fixedHex1(r.nonce)).slice(0, 32);
+    const receipt = await receiptFromKey(hexToBytes(key), personKey, r.category, nonce);
+    receipts.push({
+      name: r.name,
+      key,
+      personKey,
+      category: r.category,
+      nonce,
+      bytes: receiptBytesHex(receipt),
+      canonical: parseReceipt(receipt)!,
+      receipt,
+      tracker: await trackerOf(receipt),
+    });
+  }
+  const example = receipts[0]!.receipt;
+  const exampleCanonical = receipts[0]!.canonical;
+  const receiptParsing = [
+    example,
+    example.toUpperCase(),
+    exampleCanonical,
+    example.replaceAll('-', ' '),
+    ` ${exampleCanonical.slice(0, 16).toUpperCase()} - ${exampleCanonical.slice(16)}\n`,
+    exampleCanonical.slice(1),
+    `${exampleCanonical}a`,
+    `${exampleCanonical.slice(0, 31)}0`,
+    `${exampleCanonical.slice(0, 31)}1`,
+    `${exampleCanonical.slice(0, 31)}=`,
+    `${exampleCanonical.slice(0, 16)}_${exampleCanonical.slice(16)}`,
+    '',
+  ].map((input) => ({ input, canonical: parseReceipt(input) }));
+
+  const nominee = async (i: number) => `n_${(await fixedHex1(`nominee ${i}`)).slice(0, 16)}`;
+  const leafInputs: { name: string; leaf: BallotLeaf }[] = [
+    {
+      name: 'the first receipt vector as a ballot',
+      leaf: { tracker: receipts[0]!.tracker, category: 'best-mentor', nominee: await nominee(1) },
+    },
+    {
+      name: 'non-ASCII category id',
+      leaf: { tracker: receipts[3]!.tracker, category: 'эң-мыкты-насаатчы', nominee: await nominee(2) },
+    },
+    {
+      name: 'all-zero tracker',
+      leaf: { tracker: '0'.repeat(64), category: 'best-stem-practice', nominee: await nominee(3) },
+    },
+  ];
+  const leaves = await Promise.all(
+    leafInputs.map(async ({ name, leaf }) => ({
+      name,
+      leaf,
+      canonical: leafCanonical(leaf),
+      leafHash: await leafHashHex(leaf),
+    })),
+  );
+
+  // 17 ballots of an award, in three checkpoints of 5, 3 and 9 ballots, each batch sorted by tracker.
+  const categories = ['best-mentor', 'best-stem-practice'];
+  const ballots: BallotLeaf[] = [];
+  for (let i = 1; i <= 17; i++) {
+    const category = categories[i % 2]!;
+    const personKey = await fixedHex1(`voter ${i}`);
+    const nonce = (await fixedHex1(`ballot nonce ${i}`)).slice(0, 32);
+    const receipt = await receiptFromKey(hexToBytes(key), personKey, category, nonce);
+    ballots.push({ tracker: await trackerOf(receipt), category, nominee: await nominee(i % 3) });
+  }
+  const batches = [ballots.slice(0, 5), ballots.slice(5, 8), ballots.slice(8)].map((b) => sortByTracker(b));
+  const logLeaves = batches.flat();
+  const hashes = await Promise.all(logLeaves.map(leafHash));
+  const rootAt = (size: number) => merkleRootHex(hashes.slice(0, size));
+
+  const sizes = [0, 1, 2, 3, 4, 5, 7, 8, 16, 17];
+  const roots = [];
+  for (const size of sizes) roots.push({ size, root: await rootAt(size) });
+  const inclusionCases: [number, number][] = [
+    [1, 0],
+    [2, 1],
+    [5, 4],
+    [7, 3],
+    [8, 0],
+    [16, 9],
+    [17, 5],
+    [17, 16],
+  ];
+  const inclusion = [];
+  for (const [treeSize, leafIndex] of inclusionCases) {
+    inclusion.push({
+      treeSize,
+      leafIndex,
+      leafHash: bytesToHex(hashes[leafIndex]!),
+      path: await inclusionProof(hashes.slice(0, treeSize), leafIndex),
+      root: await rootAt(treeSize),
+    });
+  }
+  const consistencyCase = async (first: number, second: number) => ({
+    first,
+    second,
+    path: await consistencyProof(hashes.slice(0, second), first),
+    firstRoot: await rootAt(first),
+    secondRoot: await rootAt(second),
+  });
+  const consistencyCases: [number, number][] = [
+    [1, 2],
+    [1, 17],
+    [2, 5],
+    [3, 7],
+    [4, 8],
+    [5, 8],
+    [7, 16],
+    [8, 17],
+    [16, 17],
+    [0, 5],
+    [5, 5],
+  ];
+  const consistency = [];
+  for (const [first, second] of consistencyCases) consistency.push(await consistencyCase(first, second));
+
+  // Checkpoint events: batch 2 voids a batch-1 ballot (its nominee withdrawn) and supersedes another (its voter
+  // voted again under last-counts); the closing batch restores the voided one.
+  const log = new MerkleLog();
+  const events = [];
+  const checkpointConsistency = [];
+  const changes = [
+    { voided: [], superseded: [], restored: [] },
+    { voided: [batches[0]![3]!.tracker], superseded: [batches[0]![1]!.tracker], restored: [] },
+    { voided: [], superseded: [], restored: [batches[0]![3]!.tracker] },
+  ];
+  for (const [i, batch] of batches.entries()) {
+    const first = log.size;
+    await log.append(await Promise.all(batch.map(leafHash)));
+    const c = changes[i]!;
+    events.push({
+      type: 'ballots.checkpoint',
+      payload: {
+        batch: i + 1,
+        treeSize: log.size,
+        root: bytesToHex(await log.root()),
+        leaves: batch.length,
+        voided: [...c.voided].sort(),
+        superseded: [...c.superseded].sort(),
+        restored: [...c.restored].sort(),
+        ...(i === batches.length - 1 ? { closing: true } : {}),
+      },
+    });
+    checkpointConsistency.push(await consistencyCase(first, log.size));
+  }
+
+  return {
+    ballotLogNote:
+      'Version 1 (docs/audit.md, "Version 1: the ballot log"): receipts, receiptParsing, leaves, trees, checkpoints. ' +
+      'Keys, person keys, nonces and nominee ids are fixed stand-ins (SHA-256 of labels), not real data.',
+    receipts,
+    receiptParsing,
+    leaves,
+    trees: {
+      leaves: logLeaves.map((leaf, i) => ({ leaf, leafHash: bytesToHex(hashes[i]!) })),
+      roots,
+      inclusion,
+      consistency,
+    },
+    checkpoints: {
+      batches: batches.map((b) => ({ leaves: b })),
+      events,
+      consistency: checkpointConsistency,
+    },
+  };
+}
 
 const canonicalInputs: { name: string; input: unknown }[] = [
   {
@@ -215,6 +410,7 @@ async function main(): Promise<void> {
       { name: 'award chain of stem4all-2024', events: await chain(awardBodies) },
       { name: 'site chain', events: await chain(siteBodies) },
     ],
+    ...(await ballotLogVectors()),
   };
   writeFileSync(out, `${JSON.stringify(vectors, null, 2)}\n`);
   console.log(`wrote ${out}`);
