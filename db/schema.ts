@@ -226,8 +226,15 @@ export interface BallotsTable {
   /** counted, flagged, voided, superseded. */
   status: string;
   batch: number | null;
-  leaf_index: number | null;
   reason: string | null;
+}
+
+export interface LogLeavesTable {
+  ceremony_id: string;
+  idx: number;
+  tracker: string;
+  hash: string;
+  batch: number;
 }
 
 export interface BallotChangesTable {
@@ -302,6 +309,7 @@ export interface Database {
   ballot_changes: BallotChangesTable;
   checkpoints: CheckpointsTable;
   tree_nodes: TreeNodesTable;
+  log_leaves: LogLeavesTable;
   ballot_signals: BallotSignalsTable;
   ceremony_keys: CeremonyKeysTable;
   finalists: FinalistsTable;

@@ -2,6 +2,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { verifyChain } from './audit/chain';
+import { ballotsTick } from './ballots/close';
 import { SITE_CHAIN, listEvents } from './audit/log';
 import { rowsToDefinition } from './ceremonies/model';
 import { loadAwardRows } from './ceremonies/repository';
@@ -133,6 +134,7 @@ async function run(
     case 'tick': {
       const moves = await runSchedule(deps);
       for (const m of moves) console.log(`${m.slug}: ${m.from} → ${m.to}`);
+      await ballotsTick(deps);
       const report = await deps.mailer.flush();
       console.log(`Mail: ${report.sent} sent, ${report.failed} failed, ${report.deferred} deferred by the throttle.`);
       return 0;

@@ -1,6 +1,7 @@
 /** Node entry: open the database, build the deps, serve; run the schedule and the mail outbox on timers. */
 import { serve } from '@hono/node-server';
 import { createApp } from './app';
+import { ballotsTick } from './ballots/close';
 import { runSchedule } from './ceremonies/service';
 import { seedExample } from './ceremonies/seed';
 import type { AwardDefinitionInput } from './ceremonies/schemas';
@@ -18,6 +19,7 @@ const tick = async () => {
   try {
     for (const move of await runSchedule(deps))
       console.log(JSON.stringify({ level: 'info', msg: 'phase moved by schedule', ...move }));
+    await ballotsTick(deps);
     // Mail deferred by the throttle or waiting for a retry goes out here without anyone asking.
     await deps.mailer.flush();
   } catch (err) {

@@ -3,6 +3,7 @@
  * app. The Cron Trigger runs the schedule and the mail outbox. Migrations are applied by wrangler at deploy.
  */
 import { createApp } from './app';
+import { ballotsTick } from './ballots/close';
 import { runSchedule } from './ceremonies/service';
 import { ConfigError, loadConfig } from './config';
 import type { AppDeps } from './deps';
@@ -62,6 +63,7 @@ export default {
   async scheduled(_event: unknown, env: WorkerEnv, ctx: ExecutionContextLike): Promise<void> {
     const deps = await depsFor(env, ctx);
     await runSchedule(deps);
+    await ballotsTick(deps);
     await deps.mailer.flush();
   },
 };

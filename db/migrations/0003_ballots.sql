@@ -20,12 +20,10 @@ CREATE TABLE ballots (
   nominee_id TEXT NOT NULL REFERENCES nominees (id),
   status TEXT NOT NULL CHECK (status IN ('counted', 'flagged', 'voided', 'superseded')),
   batch INTEGER,
-  leaf_index BIGINT,
   reason TEXT
 );
 CREATE INDEX ballots_unlogged ON ballots (ceremony_id, batch);
 CREATE INDEX ballots_by_nominee ON ballots (ceremony_id, category_id, nominee_id, status);
-CREATE UNIQUE INDEX ballots_by_leaf ON ballots (ceremony_id, leaf_index);
 
 -- Status changes of ballots not yet reported by a checkpoint event (voided, superseded, restored, flagged).
 -- batch: the checkpoint that reported it (NULL until then).
@@ -48,7 +46,19 @@ CREATE TABLE checkpoints (
   PRIMARY KEY (ceremony_id, batch)
 );
 
--- Perfect-subtree hashes of the ballot log (level 0 = leaves), enough to answer any proof in O(log n) reads.
+-- The leaves of the ballot log in order: each tracker once (UNIQUE), so no ballot can be appended twice.
+CREATE TABLE log_leaves (
+  ceremony_id TEXT NOT NULL REFERENCES ceremonies (id),
+  idx BIGINT NOT NULL,
+  tracker TEXT NOT NULL,
+  hash TEXT NOT NULL,
+  batch INTEGER NOT NULL,
+  PRIMARY KEY (ceremony_id, idx),
+  UNIQUE (ceremony_id, tracker)
+);
+
+-- Perfect-subtree hashes of the ballot log above the leaves (level >= 1), enough to answer any proof in
+-- O(log n) reads.
 CREATE TABLE tree_nodes (
   ceremony_id TEXT NOT NULL REFERENCES ceremonies (id),
   level INTEGER NOT NULL,

@@ -54,7 +54,6 @@ export function insertBallotGuarded(
     nominee_id: sql<string>`(select cast(${ballot.nomineeId} as text) where ${condition})`,
     status: 'counted',
     batch: null,
-    leaf_index: null,
     reason: null,
   });
 }

@@ -5,6 +5,7 @@ import type { AppDeps } from '../deps';
 import { clientAddress, networkOf } from '../http/client';
 import { clientLocale, json, newRouter, problems } from '../http/router';
 import { voterFromBearer } from '../identity/auth';
+import { checkReceipt, consistency, listCheckpoints } from './proofs';
 import { castBallot, votedCategories } from './service';
 
 const SlugParam = z.object({
@@ -93,6 +94,113 @@ export function ballotRoutes(deps: AppDeps) {
       const award = await requireAward(deps, c.req.valid('param').slug);
       const voter = await voterFromBearer(deps, c, award.ceremony.id);
       return c.json({ categories: await votedCategories(deps, award.ceremony.id, voter.personKey) }, 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/api/ceremonies/{slug}/receipts/{receipt}',
+      summary: 'Check a receipt: the ballot it names, its batch, and its inclusion proof in the ballot log',
+      description:
+        'Until the next checkpoint the ballot is recorded but not yet in the log (`batch` null, `proof` null). The proof is against the latest checkpoint; verify it as docs/audit.md §13 says.',
+      tags: ['Voting'],
+      request: {
+        params: SlugParam.extend({
+          receipt: z
+            .string()
+            .min(1)
+            .max(80)
+            .openapi({ param: { name: 'receipt', in: 'path' } }),
+        }),
+      },
+      responses: {
+        200: json(
+          z
+            .object({
+              tracker: z.string(),
+              category: z.string(),
+              nominee: z.string(),
+              status: z.string(),
+              batch: z.number().int().nullable(),
+              proof: z
+                .object({
+                  treeSize: z.number().int(),
+                  leafIndex: z.number().int(),
+                  path: z.array(z.string()),
+                  root: z.string(),
+                  checkpoint: z.number().int(),
+                })
+                .nullable(),
+            })
+            .openapi('ReceiptCheck'),
+          'The ballot and its proof',
+        ),
+        400: problems[400],
+        404: problems[404],
+      },
+    }),
+    async (c) => {
+      const { slug, receipt } = c.req.valid('param');
+      const award = await requireAward(deps, slug);
+      return c.json(await checkReceipt(deps, award.ceremony.id, receipt), 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/api/ceremonies/{slug}/checkpoints',
+      summary: 'Checkpoints of the ballot log: batch, tree size, root',
+      tags: ['Voting'],
+      request: { params: SlugParam },
+      responses: {
+        200: json(
+          z.object({
+            checkpoints: z.array(
+              z.object({ batch: z.number().int(), treeSize: z.number().int(), root: z.string(), closing: z.boolean() }),
+            ),
+          }),
+          'Checkpoints in order',
+        ),
+        404: problems[404],
+      },
+    }),
+    async (c) => {
+      const award = await requireAward(deps, c.req.valid('param').slug);
+      return c.json({ checkpoints: await listCheckpoints(deps, award.ceremony.id) }, 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/api/ceremonies/{slug}/checkpoints/consistency',
+      summary: 'Consistency proof between two checkpoints (the later log extends the earlier)',
+      tags: ['Voting'],
+      request: {
+        params: SlugParam,
+        query: z.object({ first: z.coerce.number().int().min(1), second: z.coerce.number().int().min(1) }),
+      },
+      responses: {
+        200: json(
+          z.object({
+            first: z.number().int(),
+            second: z.number().int(),
+            path: z.array(z.string()),
+            firstRoot: z.string(),
+            secondRoot: z.string(),
+          }),
+          'The proof',
+        ),
+        400: problems[400],
+        404: problems[404],
+      },
+    }),
+    async (c) => {
+      const award = await requireAward(deps, c.req.valid('param').slug);
+      const { first, second } = c.req.valid('query');
+      return c.json(await consistency(deps, award.ceremony.id, first, second), 200);
     },
   );
 

@@ -3,6 +3,7 @@
  * edit nominees, move phases by hand or by schedule. Each is one atomic batch with its event.
  */
 import { bytesToHex, canonicalJson, sha256Hex } from '../audit/canonical';
+import { finishClose } from '../ballots/close';
 import { awardKeyStatements } from '../ballots/keys';
 import { type Appended, commitChange } from '../audit/log';
 import type { AppDeps } from '../deps';
@@ -23,6 +24,7 @@ import {
   checkTransition,
   instantsAfterMove,
   isFrozen,
+  rank,
   scheduleProblems,
   scheduledPhase,
 } from './phases';
@@ -189,7 +191,7 @@ export async function movePhase(
   // The vote's own keys (receipts, sealed marks, fraud signals) come into being with the frozen rules.
   const voteKeys = freeze ? await awardKeyStatements(deps, c.id) : [];
   const { db } = deps.store;
-  return commitChange(deps.store, deps.clock, {
+  const moved = await commitChange(deps.store, deps.clock, {
     chain: c.id,
     event: {
       actor,
@@ -237,6 +239,9 @@ export async function movePhase(
       ...voteKeys,
     ],
   });
+  // Leaving the vote: the closing checkpoint and the finalists. Should this fail, the scheduler finishes it.
+  if (from === 'voting' || (isFrozen(to) && rank(from) < rank('voting'))) await finishClose(deps, c.id);
+  return moved;
 }
 
 /**

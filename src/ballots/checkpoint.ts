@@ -1,0 +1,191 @@
+/**
+ * Checkpoints of the ballot log (docs/audit.md §12): the ballots recorded since the last checkpoint are appended
+ * as leaves sorted by tracker, the new tree size and root go into a `ballots.checkpoint` event, together with the
+ * trackers voided, superseded or restored since. All in one atomic batch. Two servers racing for the same
+ * checkpoint cannot both land: the event's seq, the checkpoint's primary key and the leaves' UNIQUE tracker
+ * refuse the loser, which has nothing left to do.
+ */
+import { type Compilable, sql } from 'kysely';
+import { hexToBytes, bytesToHex } from '../audit/canonical';
+import { commitChange } from '../audit/log';
+import { MerkleLog, leafHash, sortByTracker } from '../audit/merkle';
+import type { Rules } from '../ceremonies/schemas';
+import type { AppDeps } from '../deps';
+import { ApiError } from '../errors';
+import { chunkedInsert } from '../store/chunks';
+import type { Store } from '../store/store';
+
+export interface CheckpointResult {
+  batch: number;
+  treeSize: number;
+  root: string;
+  leaves: number;
+  closing: boolean;
+}
+
+export async function lastCheckpoint(store: Store, ceremonyId: string) {
+  return store.db
+    .selectFrom('checkpoints')
+    .selectAll()
+    .where('ceremony_id', '=', ceremonyId)
+    .orderBy('batch', 'desc')
+    .limit(1)
+    .executeTakeFirst();
+}
+
+/** Reads a stored node of the log: leaves from log_leaves, higher levels from tree_nodes. */
+export function nodeReader(store: Store, ceremonyId: string) {
+  return async (level: number, index: number): Promise<Uint8Array> => {
+    const row =
+      level === 0
+        ? await store.db
+            .selectFrom('log_leaves')
+            .select('hash')
+            .where('ceremony_id', '=', ceremonyId)
+            .where('idx', '=', index)
+            .executeTakeFirst()
+        : await store.db
+            .selectFrom('tree_nodes')
+            .select('hash')
+            .where('ceremony_id', '=', ceremonyId)
+            .where('level', '=', level)
+            .where('idx', '=', index)
+            .executeTakeFirst();
+    if (!row) throw new Error(`ballot log node ${level}/${index} of ${ceremonyId} is missing`);
+    return hexToBytes(row.hash);
+  };
+}
+
+/**
+ * Writes the next checkpoint if there is anything new (or `closing`). Returns it, or null when there was nothing
+ * to write or another server wrote it first.
+ */
+export async function writeCheckpoint(
+  deps: AppDeps,
+  ceremonyId: string,
+  opts: { closing?: boolean; actor?: string } = {},
+): Promise<CheckpointResult | null> {
+  const { db } = deps.store;
+  const last = await lastCheckpoint(deps.store, ceremonyId);
+  if (last?.closing) return null;
+  const [pending, changes] = await Promise.all([
+    db
+      .selectFrom('ballots')
+      .select(['tracker', 'category_id', 'nominee_id'])
+      .where('ceremony_id', '=', ceremonyId)
+      .where('batch', 'is', null)
+      .execute(),
+    db
+      .selectFrom('ballot_changes')
+      .select(['id', 'tracker', 'change'])
+      .where('ceremony_id', '=', ceremonyId)
+      .where('batch', 'is', null)
+      .execute(),
+  ]);
+  const closing = !!opts.closing;
+  if (!closing && pending.length === 0 && changes.length === 0) return null;
+
+  const batch = (last?.batch ?? 0) + 1;
+  const start = last?.tree_size ?? 0;
+  const log = await MerkleLog.load(start, nodeReader(deps.store, ceremonyId));
+  const sorted = sortByTracker(pending);
+  const hashes = await Promise.all(
+    sorted.map((b) => leafHash({ tracker: b.tracker, category: b.category_id, nominee: b.nominee_id })),
+  );
+  const nodes = await log.append(hashes);
+  const root = bytesToHex(await log.root());
+  const treeSize = log.size;
+  const listed = (kind: string) =>
+    [...new Set(changes.filter((ch) => ch.change === kind).map((ch) => ch.tracker))].sort();
+
+  const leafRows = sorted.map((b, i) => ({
+    ceremony_id: ceremonyId,
+    idx: start + i,
+    tracker: b.tracker,
+    hash: bytesToHex(hashes[i]!),
+    batch,
+  }));
+  const nodeRows = nodes
+    .filter((n) => n.level > 0)
+    .map((n) => ({ ceremony_id: ceremonyId, level: n.level, idx: n.index, hash: bytesToHex(n.hash) }));
+  const statements: Compilable[] = [
+    db
+      .insertInto('checkpoints')
+      .values({ ceremony_id: ceremonyId, batch, tree_size: treeSize, root, closing: closing ? 1 : 0 }),
+    ...chunkedInsert(db, 'log_leaves', leafRows),
+    ...chunkedInsert(db, 'tree_nodes', nodeRows),
+    db
+      .updateTable('ballots')
+      .set({ batch })
+      .where('ceremony_id', '=', ceremonyId)
+      .where(
+        'tracker',
+        'in',
+        db.selectFrom('log_leaves').select('tracker').where('ceremony_id', '=', ceremonyId).where('batch', '=', batch),
+      ),
+  ];
+  for (let i = 0; i < changes.length; i += 90)
+    statements.push(
+      db
+        .updateTable('ballot_changes')
+        .set({ batch })
+        .where('ceremony_id', '=', ceremonyId)
+        .where(
+          'id',
+          'in',
+          changes.slice(i, i + 90).map((ch) => ch.id),
+        ),
+    );
+  try {
+    await commitChange(deps.store, deps.clock, {
+      chain: ceremonyId,
+      event: {
+        actor: opts.actor ?? 'system',
+        type: 'ballots.checkpoint',
+        payload: {
+          batch,
+          treeSize,
+          root,
+          leaves: sorted.length,
+          voided: listed('voided'),
+          superseded: listed('superseded'),
+          restored: listed('restored'),
+          ...(closing ? { closing: true } : {}),
+        },
+      },
+      // The log must still end where it was read: no checkpoint written since.
+      precondition: sql<boolean>`not exists ${db
+        .selectFrom('checkpoints')
+        .select(sql`1`.as('one'))
+        .where('ceremony_id', '=', ceremonyId)
+        .where('batch', '>=', batch)}`,
+      refused: () => new ApiError('conflict', 'Another checkpoint was written meanwhile.'),
+      changes: statements,
+    });
+  } catch (err) {
+    if (err instanceof ApiError && err.code === 'conflict') return null;
+    const violation = (err as { code?: string }).code;
+    void violation;
+    throw err;
+  }
+  return { batch, treeSize, root, leaves: sorted.length, closing };
+}
+
+/** Whether the award's rules call for a checkpoint now: enough new ballots, or enough time since the last. */
+export async function checkpointDue(
+  deps: AppDeps,
+  ceremonyId: string,
+  rules: Rules,
+  lastAt: number | null,
+): Promise<boolean> {
+  const row = await deps.store.db
+    .selectFrom('ballots')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .where('ceremony_id', '=', ceremonyId)
+    .where('batch', 'is', null)
+    .executeTakeFirst();
+  const pending = Number(row?.n ?? 0);
+  if (pending === 0) return false;
+  if (pending >= rules.checkpoints.everyBallots) return true;
+  return lastAt === null || deps.clock() - lastAt >= rules.checkpoints.everySeconds * 1000;
+}
