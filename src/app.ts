@@ -5,6 +5,7 @@
 import { OpenAPIHono } from '@hono/zod-openapi';
 import { bodyLimit } from 'hono/body-limit';
 import { secureHeaders } from 'hono/secure-headers';
+import { reviewRoutes } from './ballots/review-routes';
 import { ballotRoutes } from './ballots/routes';
 import { ceremonyRoutes } from './ceremonies/routes';
 import type { AppDeps } from './deps';
@@ -75,6 +76,7 @@ export function createApp(deps: AppDeps) {
   app.route('/', nominationRoutes(deps));
   app.route('/', consentRoutes(deps));
   app.route('/', ballotRoutes(deps));
+  app.route('/', reviewRoutes(deps));
   if (deps.config.devMail) app.route('/dev/outbox', devOutboxRoutes(deps.store));
   app.route('/', webRoutes(deps));
 
