@@ -5,6 +5,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { movePhase, requireAward, createAward } from '../src/ceremonies/service';
 import { addOrganizer } from '../src/organizers/service';
+import { sameSitePath } from '../src/web/format';
 import { example, latestCode, smallAward, snapshot, testEnv, type TestEnv } from './helpers';
 
 const SLUG = 'stem4all-2024';
@@ -446,5 +447,42 @@ describe('organizer pages', () => {
     const snap = await snapshot(env);
     expect((await b.post(`/organizer/a/${SLUG}/phase`, { to: 'judging' })).status).toBe(403);
     expect(await snapshot(env)).toEqual(snap);
+  });
+});
+
+describe('page helpers', () => {
+  it.each([
+    ['/a/x/best-mentor/nominate', '/a/x/best-mentor/nominate'],
+    ['/a/x?lang=ky#top', '/a/x?lang=ky#top'],
+    ['/a/x/../y', '/a/y'],
+    ['https://evil.example/a', '/fallback'],
+    ['//evil.example/a', '/fallback'],
+    ['/\\evil.example', '/fallback'],
+    ['/a\nb', '/fallback'],
+    [' /a', '/fallback'],
+    ['a/b', '/fallback'],
+    ['javascript:alert(1)', '/fallback'],
+    ['', '/fallback'],
+    [`/${'a'.repeat(600)}`, '/fallback'],
+  ])('return_to %j → %j', (raw, expected) => {
+    expect(sameSitePath(raw, '/fallback')).toBe(expected);
+  });
+});
+
+describe('links to the nominations pages', () => {
+  it('links the organizer award page to moderation, with the pending count', async () => {
+    const b = await signedIn();
+    const html = await (await b.get('/organizer/a/evil-award?lang=en')).text();
+    expect(html).toContain('href="/organizer/a/evil-award/moderation"');
+    expect(html).toContain('Moderate nominations');
+    const ky = await (await b.get('/organizer/a/evil-award?lang=ky')).text();
+    expect(ky).toContain('Сунуштарды текшерүү');
+  });
+
+  it('keeps the query of a page in its language links', async () => {
+    const html = await (await env.app.request('/a/evil-award/verify?return_to=%2Fa%2Fevil-award&lang=en')).text();
+    expect(html).toContain('href="/a/evil-award/verify?return_to=%2Fa%2Fevil-award&amp;lang=ru"');
+    const plain = await (await env.app.request('/a/evil-award?lang=en')).text();
+    expect(plain).toContain('href="/a/evil-award?lang=ru"');
   });
 });

@@ -110,3 +110,20 @@ export function safeHttpUrl(url: string | undefined): string | undefined {
 }
 
 export { LANGS };
+
+/**
+ * A path on this site to go back to after verifying, or `fallback`: only a relative path with one leading `/`
+ * (no scheme, no host, no `//evil.example` or `/\evil.example`, no control characters), so that the
+ * verification pages can never become an open redirect.
+ */
+export function sameSitePath(raw: string | undefined | null, fallback: string): string {
+  if (!raw || raw.length > 512) return fallback;
+  if (!raw.startsWith('/') || raw.startsWith('//') || /[\\\s\u0000-\u001f\u007f]/.test(raw)) return fallback;
+  const probe = 'https://laurel.invalid';
+  try {
+    const url = new URL(raw, probe);
+    return url.origin === probe ? `${url.pathname}${url.search}${url.hash}` : fallback;
+  } catch {
+    return fallback;
+  }
+}

@@ -41,9 +41,20 @@ export const CSS = [
   '.crumbs li+li::before{content:"›";margin-right:.4rem;color:#4d4d4d}',
   'form{margin:1rem 0}',
   'label{display:block;font-weight:600;margin:.8rem 0 .25rem}',
-  'input{font:inherit;width:100%;max-width:22rem;padding:.5rem .6rem;border:2px solid #595959;border-radius:.3rem;background:#fff;color:#1b1b1b}',
-  'input.short{max-width:10rem}.hint{margin:.1rem 0 .3rem;color:#4d4d4d}',
-  'button{font:inherit;min-height:2.75rem;padding:.45rem 1rem;border:0;border-radius:.3rem;background:#14452f;color:#fff;cursor:pointer;margin:.75rem .5rem 0 0}',
+  'input,textarea,select{font:inherit;width:100%;max-width:22rem;padding:.5rem .6rem;border:2px solid #595959;border-radius:.3rem;background:#fff;color:#1b1b1b}',
+  'textarea{max-width:100%;min-height:5rem;resize:vertical}',
+  'input.short{max-width:10rem}input.medium{max-width:16rem}.hint{margin:.1rem 0 .3rem;color:#4d4d4d}',
+  '[aria-invalid=true]{border-color:#b3261e}.field-error{margin:.1rem 0 .3rem;color:#b3261e;font-weight:600}',
+  'fieldset{border:0;padding:0;margin:1rem 0;min-width:0}legend{font-weight:700;font-size:1.1rem;padding:0;margin:.5rem 0}',
+  'label.choice{display:flex;gap:.6rem;align-items:flex-start;font-weight:400;margin:.5rem 0}',
+  'label.choice input{flex:none;width:1.4rem;height:1.4rem;margin:.1rem 0 0;accent-color:#14452f}',
+  'button,a.button{font:inherit;display:inline-block;min-height:2.75rem;padding:.45rem 1rem;border:0;border-radius:.3rem;background:#14452f;color:#fff;cursor:pointer;margin:.75rem .5rem 0 0;text-decoration:none}',
+  'button.secondary{background:#fff;color:#14452f;border:2px solid #14452f}',
+  'a.act{display:inline-block;padding:.3rem 0;font-weight:600}',
+  '.summary-title{font-size:1.1rem;margin:0 0 .3rem}.alert ul{margin:.3rem 0;padding-left:1.2rem}',
+  '.pre{white-space:pre-line}.status{font-weight:600}.dupes{font-weight:600;color:#7a4b00}',
+  'ul.plain{list-style:none;padding:0;margin:.5rem 0}ul.plain li{margin:.3rem 0}ul.plain a[aria-current]{font-weight:700}.pages a{display:inline-block;padding:.4rem 0}',
+  'form.tight{margin:.5rem 0}.group{border-top:2px solid #b5b5b5;margin-top:1rem}details{margin:.4rem 0}summary{cursor:pointer}',
   'code{font-size:.9em;word-break:break-all}',
   'footer{border-top:1px solid #b5b5b5;margin-top:1rem;font-size:.95rem}',
   'footer p{margin:.3rem 0}',
@@ -94,7 +105,12 @@ export function Layout({ lang, t, title, path, signOutToken, children }: LayoutP
               <ul class="langs">
                 {LANGS.map((l) => (
                   <li>
-                    <a href={`${path}?lang=${l}`} hreflang={l} lang={l} aria-current={l === lang ? 'true' : undefined}>
+                    <a
+                      href={`${path}${path.includes('?') ? '&' : '?'}lang=${l}`}
+                      hreflang={l}
+                      lang={l}
+                      aria-current={l === lang ? 'true' : undefined}
+                    >
                       {LANG_NAMES[l]}
                     </a>
                   </li>

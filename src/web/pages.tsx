@@ -10,12 +10,12 @@ import type { Lang, MessageKey, Translate } from '../i18n/messages';
 import { formatDate, formatInstant, type Picked } from './format';
 
 /** `lang` attribute for award text that is not in the page language (a missing translation). */
-const langOf = (p: Picked, page: Lang) => (p.lang !== page ? p.lang : undefined);
+export const langOf = (p: Picked, page: Lang) => (p.lang !== page ? p.lang : undefined);
 
 export const phaseName = (t: Translate, phase: string) => t(`phase.${phase as Phase}` as MessageKey);
 
 /** Text with paragraphs separated by blank lines. */
-function Paragraphs({ text, page, class: cls }: { text: Picked; page: Lang; class?: string }) {
+export function Paragraphs({ text, page, class: cls }: { text: Picked; page: Lang; class?: string }) {
   if (!text.text) return null;
   const parts = text.text
     .split(/\n\s*\n/)
@@ -32,12 +32,12 @@ function Paragraphs({ text, page, class: cls }: { text: Picked; page: Lang; clas
   );
 }
 
-function Text({ text, page }: { text: Picked; page: Lang }) {
+export function Text({ text, page }: { text: Picked; page: Lang }) {
   const lang = langOf(text, page);
   return lang ? <span lang={lang}>{text.text}</span> : <>{text.text}</>;
 }
 
-function Flash({ kind, id, children }: { kind: 'notice' | 'alert'; id?: string; children?: Child }) {
+export function Flash({ kind, id, children }: { kind: 'notice' | 'alert'; id?: string; children?: Child }) {
   return (
     <div class={kind} id={id} role={kind === 'alert' ? 'alert' : 'status'}>
       {children}
@@ -158,6 +158,8 @@ export interface AwardView {
   timeZone: string;
   windows: ScheduleWindow[];
   tracks: TrackItem[];
+  /** Nominations are open now (phase and window, on the database clock): each category gets a Nominate link. */
+  nominating: boolean;
 }
 
 export function AwardPage({ t, lang, award }: { t: Translate; lang: Lang; award: AwardView }) {
@@ -207,6 +209,12 @@ export function AwardPage({ t, lang, award }: { t: Translate; lang: Lang; award:
       <ScheduleSection t={t} lang={lang} timeZone={award.timeZone} windows={award.windows} />
       <section aria-labelledby="categories">
         <h2 id="categories">{t('award.categories')}</h2>
+        {award.nominating ? (
+          <p>
+            {t('award.nominateIntro')}{' '}
+            <a href={`/a/${encodeURIComponent(award.slug)}/nominations/mine`}>{t('award.mine')}</a>
+          </p>
+        ) : null}
         {award.tracks.map((track) => (
           <>
             <h3 id={`track-${track.slug}`} lang={langOf(track.name, lang)}>
@@ -224,6 +232,18 @@ export function AwardPage({ t, lang, award }: { t: Translate; lang: Lang; award:
                   </a>
                   <br />
                   <span class="muted">{t('award.nomineeCount', { count: cat.nomineeCount })}</span>
+                  {award.nominating ? (
+                    <>
+                      <br />
+                      <a
+                        class="act"
+                        href={`/a/${encodeURIComponent(award.slug)}/${encodeURIComponent(cat.slug)}/nominate`}
+                        aria-label={t('award.nominateIn', { category: cat.name.text })}
+                      >
+                        {t('award.nominate')}
+                      </a>
+                    </>
+                  ) : null}
                 </li>
               ))}
             </ul>
@@ -244,6 +264,8 @@ export interface NomineeItem {
 
 export interface CategoryView {
   award: { slug: string; name: Picked; phase: string };
+  /** Nominations are open now: the page links to the nominate form. */
+  nominating: boolean;
   track: Picked;
   slug: string;
   name: Picked;
@@ -252,7 +274,15 @@ export interface CategoryView {
 }
 
 /** A breadcrumb trail; the last step is the current page. Labels are UI strings or award texts with their language. */
-function Crumbs({ t, lang, trail }: { t: Translate; lang: Lang; trail: { href: string; label: string | Picked }[] }) {
+export function Crumbs({
+  t,
+  lang,
+  trail,
+}: {
+  t: Translate;
+  lang: Lang;
+  trail: { href: string; label: string | Picked }[];
+}) {
   return (
     <nav class="crumbs" aria-label={t('award.breadcrumb')}>
       <ol>
@@ -294,6 +324,13 @@ export function CategoryPage({ t, lang, view }: { t: Translate; lang: Lang; view
         {t('category.track')}: <Text text={view.track} page={lang} />
       </p>
       <Paragraphs text={view.description} page={lang} />
+      {view.nominating ? (
+        <p>
+          <a class="button" href={`${awardHref}/${encodeURIComponent(view.slug)}/nominate`}>
+            {t('category.nominate')}
+          </a>
+        </p>
+      ) : null}
       <h2 id="nominees">{t('category.nominees')}</h2>
       {view.nominees.length === 0 ? (
         <p>{t('category.none')}</p>
@@ -524,6 +561,10 @@ export function ManagePage({
             <a href={`/a/${encodeURIComponent(view.slug)}`}>{t('dash.public')}</a>
           </>
         ) : null}
+      </p>
+      <p>
+        <a href={`/organizer/a/${encodeURIComponent(view.slug)}/moderation`}>{t('mod.link')}</a>
+        {view.pending > 0 ? ` (${t('manage.pending', { count: view.pending })})` : null}
       </p>
       <section aria-labelledby="move">
         <h2 id="move">{t('manage.move')}</h2>

@@ -8,10 +8,13 @@ import type { Child } from 'hono/jsx';
 import { raw } from 'hono/html';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import type { CeremonyRow } from '../../db/schema';
-import type { CeremonyContent } from '../ceremonies/model';
+import type { AwardRows, CeremonyContent } from '../ceremonies/model';
+import { requireAward } from '../ceremonies/service';
+import type { AppDeps } from '../deps';
 import { ApiError } from '../errors';
 import type { Env } from '../http/router';
 import { type Lang, type MessageKey, type Translate, translator } from '../i18n/messages';
+import { canManage, type OrganizerPrincipal } from '../organizers/service';
 import { isStorageUnavailable } from '../store/store';
 import { Layout } from './layout';
 import { ErrorPage } from './pages';
@@ -58,7 +61,6 @@ export function errorMessageKey(err: ApiError): MessageKey {
     case 'wrong-method':
     case 'token-spent':
     case 'nomination-limit':
-    case 'already-exists':
       return `error.${err.code}`;
     case 'csrf-failed':
       return 'error.csrf';
@@ -123,3 +125,17 @@ export function localesOf(c: CeremonyRow): string[] {
 }
 
 export const contentOf = (c: CeremonyRow) => JSON.parse(c.content) as CeremonyContent;
+
+/** A published award (drafts are not there at all for the public pages): a 404 page otherwise. */
+export async function publishedAward(deps: AppDeps, slug: string): Promise<AwardRows> {
+  const rows = await requireAward(deps, slug);
+  if (rows.ceremony.phase === 'draft') throw new ApiError('not-found', 'No such award.');
+  return rows;
+}
+
+/** The award, when the signed-in organizer may manage it; a 403 page otherwise. */
+export async function managedAward(deps: AppDeps, who: OrganizerPrincipal, slug: string): Promise<AwardRows> {
+  const award = await requireAward(deps, slug);
+  if (!canManage(who, award.ceremony.id)) throw new ApiError('forbidden', 'You are not an organizer of this award.');
+  return award;
+}

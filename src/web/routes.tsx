@@ -1,27 +1,19 @@
 /** @jsxImportSource hono/jsx */
 /**
- * The server-rendered pages: public award pages and the organizer's sign-in, dashboard and phase control.
- * They work without JavaScript, are translated (en, ru, ky; award texts per locale) and small.
+ * The server-rendered pages: public award pages and the organizer's sign-in, dashboard and phase control, with
+ * the public's verification, nominate and "my nominations" pages (voter.tsx) and the organizer's moderation
+ * (moderation.tsx) mounted in. They work without JavaScript, are translated (en, ru, ky; award texts per locale)
+ * and small.
  *
  * Page handlers answer errors with an HTML page and the right status (this router's own onError), never with
- * the API's problem+json. Every form POST is checked twice before anything happens (security.ts): Origin via
+ * the API's problem+json (render.tsx `pageError`). Every form POST is checked twice before anything happens (security.ts): Origin via
  * hono/csrf and the double-submit `_csrf` token; a failed check answers 403 and changes nothing.
  */
 import { Hono } from 'hono';
-import type { Context } from 'hono';
-import type { Child } from 'hono/jsx';
-import { raw } from 'hono/html';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { z } from 'zod';
 import type { CeremonyRow } from '../../db/schema';
-import {
-  isListed,
-  type AwardRows,
-  type CeremonyContent,
-  type NomineeContent,
-  publicAward,
-  rowInstants,
-} from '../ceremonies/model';
+import { isListed, type AwardRows, type NomineeContent, publicAward, rowInstants } from '../ceremonies/model';
 import { MANUAL_TARGETS, rank, WINDOWED } from '../ceremonies/phases';
 import { listCeremonies } from '../ceremonies/repository';
 import { PHASES, type LocalizedText, type Phase } from '../ceremonies/schemas';
@@ -29,18 +21,10 @@ import { movePhase, requireAward } from '../ceremonies/service';
 import type { AppDeps } from '../deps';
 import { ApiError } from '../errors';
 import type { Env } from '../http/router';
-import { type Lang, type MessageKey, type Translate, translator } from '../i18n/messages';
-import { isStorageUnavailable } from '../store/store';
-import {
-  actorIn,
-  canManage,
-  isSiteOrganizer,
-  type OrganizerPrincipal,
-  requestOrganizerCode,
-  signInOrganizer,
-} from '../organizers/service';
+import { type Lang, translator } from '../i18n/messages';
+import { actorIn, isSiteOrganizer, requestOrganizerCode, signInOrganizer } from '../organizers/service';
 import { pickText, safeHttpUrl, type Picked } from './format';
-import { Layout } from './layout';
+import { moderationRoutes } from './moderation';
 import {
   type AwardView,
   AwardPage,
@@ -48,13 +32,24 @@ import {
   CategoryPage,
   CodePage,
   DashboardPage,
-  ErrorPage,
   HomePage,
   LoginPage,
   type ManageView,
   ManagePage,
   type ScheduleWindow,
 } from './pages';
+import {
+  type C,
+  contentOf,
+  csrfFailed,
+  errorMessageKey,
+  localesOf,
+  managedAward,
+  pageError,
+  privatePage,
+  publishedAward,
+  render,
+} from './render';
 import {
   clearSession,
   csrfToken,
@@ -64,122 +59,24 @@ import {
   startSession,
   verifiedForm,
 } from './security';
+import { takingNominations, voterRoutes } from './voter';
 
-type C = Context<Env>;
 type Named = { name: LocalizedText; description?: LocalizedText };
 
 const Email = z.email().max(254);
 const CodeField = z.string().regex(/^\s*\d{3}\s?\d{3}\s*$/);
-
-/** The message shown for an ApiError on a page, by its stable code. */
-function errorMessageKey(err: ApiError): MessageKey {
-  switch (err.code) {
-    case 'not-found':
-    case 'forbidden':
-    case 'phase-backwards':
-    case 'wrong-phase':
-    case 'frozen':
-    case 'conflict':
-    case 'code-invalid':
-    case 'code-expired':
-    case 'code-locked':
-    case 'rate-limited':
-    case 'bad-request':
-      return `error.${err.code}`;
-    case 'csrf-failed':
-      return 'error.csrf';
-    case 'busy':
-    case 'storage-unavailable':
-      return 'error.unavailable';
-    default:
-      return err.status >= 500 ? 'error.internal' : 'error.bad-request';
-  }
-}
-
-interface Frame {
-  lang: Lang;
-  t: Translate;
-  title: string;
-  /** Path of the language links. */
-  path: string;
-  signOutToken?: string | undefined;
-}
-
-function render(c: C, status: ContentfulStatusCode, frame: Frame, body: Child) {
-  return c.html(
-    <>
-      {raw('<!doctype html>')}
-      <Layout lang={frame.lang} t={frame.t} title={frame.title} path={frame.path} signOutToken={frame.signOutToken}>
-        {body}
-      </Layout>
-    </>,
-    status,
-  );
-}
-
-function errorPage(c: C, lang: Lang, status: ContentfulStatusCode, message: string, signOutToken?: string) {
-  const t = translator(lang);
-  const title = t('error.title', { status });
-  c.header('cache-control', 'no-store');
-  return render(
-    c,
-    status,
-    { lang, t, title, path: c.req.path, signOutToken },
-    <ErrorPage t={t} status={status} message={message} />,
-  );
-}
-
-function csrfFailed(c: C) {
-  const lang = pageLang(c);
-  return errorPage(c, lang, 403, translator(lang)('error.csrf'));
-}
 
 function windowsOf(c: CeremonyRow): ScheduleWindow[] {
   const instants = rowInstants(c);
   return WINDOWED.map((phase) => ({ phase, opens: instants[phase].opens, closes: instants[phase].closes }));
 }
 
-function localesOf(c: CeremonyRow): string[] {
-  try {
-    const locales = JSON.parse(c.locales) as unknown;
-    return Array.isArray(locales) ? locales.filter((l): l is string => typeof l === 'string') : [];
-  } catch {
-    return [];
-  }
-}
-
-const contentOf = (c: CeremonyRow) => JSON.parse(c.content) as CeremonyContent;
-
 export function webRoutes(deps: AppDeps) {
   const web = new Hono<Env>();
   const sameOrigin = originGuard(deps);
   const { db } = deps.store;
 
-  web.onError((err, c) => {
-    const lang = pageLang(c);
-    const t = translator(lang);
-    if (err instanceof ApiError) return errorPage(c, lang, err.status, t(errorMessageKey(err)));
-    if (isStorageUnavailable(err)) {
-      c.header('retry-after', '1');
-      return errorPage(c, lang, 503, t('error.unavailable'));
-    }
-    console.error(
-      JSON.stringify({
-        level: 'error',
-        requestId: c.get('requestId'),
-        msg: 'page failed',
-        error: err.stack ?? String(err),
-      }),
-    );
-    return errorPage(c, lang, 500, t('error.internal'));
-  });
-
-  /** A published award (drafts are not there at all for the public pages). */
-  const publishedAward = async (slug: string) => {
-    const rows = await requireAward(deps, slug);
-    if (rows.ceremony.phase === 'draft') throw new ApiError('not-found', 'No such award.');
-    return rows;
-  };
+  web.onError(pageError);
 
   // ------------------------------------------------------------------------------------------ public pages
 
@@ -201,11 +98,12 @@ export function webRoutes(deps: AppDeps) {
   });
 
   web.get('/a/:slug', async (c) => {
-    const rows = await publishedAward(c.req.param('slug'));
+    const rows = await publishedAward(deps, c.req.param('slug'));
     const locales = localesOf(rows.ceremony);
     const lang = pageLang(c, locales);
     const t = translator(lang);
-    const view = awardView(rows, lang, locales[0] ?? lang);
+    const nominating = takingNominations(rows.ceremony, await deps.store.readNow());
+    const view = awardView(rows, lang, locales[0] ?? lang, nominating);
     return render(
       c,
       200,
@@ -214,8 +112,11 @@ export function webRoutes(deps: AppDeps) {
     );
   });
 
+  // Before the category page: /a/:slug/verify and the other words reserved for these pages are not categories.
+  web.route('/', voterRoutes(deps));
+
   web.get('/a/:slug/:category', async (c) => {
-    const rows = await publishedAward(c.req.param('slug'));
+    const rows = await publishedAward(deps, c.req.param('slug'));
     const locales = localesOf(rows.ceremony);
     const lang = pageLang(c, locales);
     const t = translator(lang);
@@ -229,6 +130,7 @@ export function webRoutes(deps: AppDeps) {
       const content = contentOf(rows.ceremony);
       const view: CategoryView = {
         award: { slug: award.slug, name: pickText(content.name, lang, fallback), phase: award.phase },
+        nominating: takingNominations(rows.ceremony, await deps.store.readNow()),
         track: pickText((track as unknown as Named).name, lang, fallback),
         slug: cat.slug,
         name: pickText(catText.name, lang, fallback),
@@ -255,9 +157,6 @@ export function webRoutes(deps: AppDeps) {
   });
 
   // ------------------------------------------------------------------------------------------ sign-in
-
-  /** Organizer pages are private: never cached. */
-  const privatePage = (c: C) => c.header('cache-control', 'no-store');
 
   web.get('/organizer/login', async (c) => {
     privatePage(c);
@@ -370,13 +269,6 @@ export function webRoutes(deps: AppDeps) {
     );
   });
 
-  /** The award, when the signed-in organizer may manage it; a 403 page otherwise. */
-  const managed = async (who: OrganizerPrincipal, slug: string) => {
-    const award = await requireAward(deps, slug);
-    if (!canManage(who, award.ceremony.id)) throw new ApiError('forbidden', 'You are not an organizer of this award.');
-    return award;
-  };
-
   const managePage = (
     c: C,
     status: ContentfulStatusCode,
@@ -400,7 +292,7 @@ export function webRoutes(deps: AppDeps) {
     privatePage(c);
     const who = await currentOrganizer(deps, c);
     if (!who) return c.redirect('/organizer/login', 303);
-    const award = await managed(who, c.req.param('slug'));
+    const award = await managedAward(deps, who, c.req.param('slug'));
     const lang = pageLang(c, localesOf(award.ceremony));
     const notice = c.req.query('done') === 'phase' ? translator(lang)('done.phase') : undefined;
     return managePage(c, 200, award, { notice });
@@ -412,7 +304,7 @@ export function webRoutes(deps: AppDeps) {
     if (!form) return csrfFailed(c);
     const who = await currentOrganizer(deps, c);
     if (!who) return c.redirect('/organizer/login', 303);
-    const award = await managed(who, c.req.param('slug'));
+    const award = await managedAward(deps, who, c.req.param('slug'));
     const t = translator(pageLang(c, localesOf(award.ceremony)));
     const to = form.to;
     if (!to || !(PHASES as readonly string[]).includes(to))
@@ -430,10 +322,12 @@ export function webRoutes(deps: AppDeps) {
     return c.redirect(`/organizer/a/${encodeURIComponent(award.ceremony.slug)}?done=phase`, 303);
   });
 
+  web.route('/', moderationRoutes(deps));
+
   return web;
 }
 
-function awardView(rows: AwardRows, lang: Lang, fallback: string): AwardView {
+function awardView(rows: AwardRows, lang: Lang, fallback: string, nominating: boolean): AwardView {
   const award = publicAward(rows);
   const content = contentOf(rows.ceremony);
   const text = (t: LocalizedText | undefined): Picked => pickText(t, lang, fallback);
@@ -448,6 +342,7 @@ function awardView(rows: AwardRows, lang: Lang, fallback: string): AwardView {
     phase: award.phase,
     timeZone: award.timeZone,
     windows: windowsOf(rows.ceremony),
+    nominating,
     tracks: award.tracks.map((track) => {
       const tc = track as unknown as Named;
       return {

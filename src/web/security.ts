@@ -1,8 +1,8 @@
 /**
- * Cookies of the pages: the organizer session, the double-submit CSRF token, the chosen language. All are
- * HttpOnly, Secure, SameSite=Lax, Path=/. Every form POST passes two checks before anything else happens:
- * the Origin (or Sec-Fetch-Site) must be this site (hono/csrf), and the hidden `_csrf` field must equal the
- * `laurel_csrf` cookie.
+ * Cookies of the pages: the organizer session, the voter session, the double-submit CSRF token, the chosen
+ * language. All are HttpOnly, Secure, SameSite=Lax, Path=/. Every form POST passes two checks before anything
+ * else happens: the Origin (or Sec-Fetch-Site) must be this site (hono/csrf), and the hidden `_csrf` field must
+ * equal the `laurel_csrf` cookie.
  */
 import type { Context } from 'hono';
 import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
@@ -13,6 +13,8 @@ import { ApiError } from '../errors';
 import type { Env } from '../http/router';
 import { isLang, type Lang } from '../i18n/messages';
 import { timingSafeEqual } from '../identity/codes';
+import { VOTER_COOKIE } from '../identity/oidc-routes';
+import { readVoterSession, type VoterSession } from '../identity/sessions';
 import { type OrganizerPrincipal, principalFromToken } from '../organizers/service';
 import { chooseLang } from './format';
 
@@ -113,6 +115,28 @@ export function startSession(c: C, token: string, maxAgeSeconds: number): void {
 
 export function clearSession(c: C): void {
   deleteCookie(c, SESSION_COOKIE, COOKIE);
+}
+
+/**
+ * The verified person of this award behind the `laurel_voter` cookie, or null. A cookie that is expired, forged or
+ * for another award is ignored but kept: one browser holds one voter session, and it may belong to another award.
+ */
+export async function currentVoter(deps: AppDeps, c: C, ceremonyId: string): Promise<VoterSession | null> {
+  const token = getCookie(c, VOTER_COOKIE);
+  if (!token) return null;
+  try {
+    return await readVoterSession(deps, token, ceremonyId);
+  } catch (err) {
+    if (err instanceof ApiError && err.code === 'token-invalid') return null;
+    throw err;
+  }
+}
+
+/** Sets the voter cookie (the same one the OpenID Connect callback sets) until the session expires. */
+export function startVoterSession(c: C, token: string, maxAgeSeconds: number): void {
+  setCookie(c, VOTER_COOKIE, token, { ...COOKIE, maxAge: Math.max(1, Math.floor(maxAgeSeconds)) });
+  // As for organizers: a CSRF token planted before verification is worth nothing after it.
+  csrfToken(c, { fresh: true });
 }
 
 /**
