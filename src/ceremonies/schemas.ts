@@ -152,6 +152,7 @@ export const NomineeDefinition = z
 export const RESERVED_CATEGORY_SLUGS = [
   'verify',
   'nominate',
+  'nominations',
   'vote',
   'ballot',
   'receipt',
