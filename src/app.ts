@@ -3,6 +3,7 @@
  * (server.ts), Workers (worker.ts) and tests build the deps and call this.
  */
 import { OpenAPIHono } from '@hono/zod-openapi';
+import type { Context } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { secureHeaders } from 'hono/secure-headers';
 import { reviewRoutes } from './ballots/review-routes';
@@ -20,6 +21,7 @@ import { rollRoutes } from './roll/routes';
 import { devOutboxRoutes } from './mail/routes';
 import { organizerRoutes } from './organizers/routes';
 import { randomBase32 } from './store/ids';
+import { pageError } from './web/render';
 import { webRoutes } from './web/routes';
 
 export const VERSION = '0.1.0';
@@ -55,7 +57,8 @@ export function createApp(deps: AppDeps) {
       },
     }),
   );
-  app.onError(onError);
+  // A browser that navigated here (an OIDC callback, a mail link) gets an error page; API clients problem+json.
+  app.onError((err, c) => (navigatedByBrowser(c) ? pageError(err, c) : onError(err, c)));
   app.notFound((c) => onError(new ApiError('not-found', `No route ${c.req.method} ${c.req.path}.`), c));
 
   app.get('/health', async (c) => {
@@ -147,5 +150,11 @@ const PLAIN_ROUTE_SUMMARIES: Record<string, string> = {
   'get /openapi.json': 'This OpenAPI 3.1 document',
   'get /api-docs': 'The API reference page',
 };
+
+/** A top-level browser navigation: it asks for HTML and not for JSON (fetch and API clients send no text/html). */
+function navigatedByBrowser(c: Context): boolean {
+  const accept = c.req.header('accept') ?? '';
+  return accept.includes('text/html') && !accept.includes('application/json');
+}
 
 export type LaurelApp = ReturnType<typeof createApp>;
