@@ -6,6 +6,7 @@ import { Miniflare } from 'miniflare';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bundleWorker } from '../scripts/build-worker.mjs';
 import { verifyChain } from '../src/audit/chain';
+import { leafHash, verifyInclusion } from '../src/audit/merkle';
 import { migrate } from '../src/store/migrate';
 import { loadMigrations } from '../src/store/node';
 import { openD1 } from '../src/store/d1';
@@ -184,6 +185,102 @@ describe.skipIf(usingPostgres)('Cloudflare Worker on D1 (Miniflare)', () => {
     expect(accepted.status).toBe(200);
     const log = await call('/api/ceremonies/d1-nominations/events', { token });
     expect(log.body.events.map((e: any) => e.type)).toContain('nomination.submitted');
+    expect(await verifyChain(log.body.events)).toEqual({ ok: true, problems: [] });
+  });
+
+  it('casts ballots on D1 and proves a receipt from the checkpoint the Cron Trigger writes', async () => {
+    expect((await call('/api/auth/code', { body: { email: 'first@example.org' } })).status).toBe(202);
+    const mail = await d1
+      .prepare("select text_body from outbox where to_address = ? and kind = 'organizer-code' order by created_at desc")
+      .bind('first@example.org')
+      .first();
+    const code = /(\d{3}) (\d{3})/.exec(mail.text_body)!.slice(1).join('');
+    const { token } = (await call('/api/auth/token', { body: { email: 'first@example.org', code } })).body;
+    const base = example();
+    // A checkpoint as soon as one ballot is pending, so the next Cron Trigger writes one.
+    const def = {
+      ...base,
+      slug: 'd1-ballots',
+      schedule: {},
+      rules: { ...base.rules, checkpoints: { everySeconds: 3600, everyBallots: 1 } },
+    };
+    expect((await call('/api/ceremonies', { body: def, token })).status).toBe(201);
+    expect((await call('/api/ceremonies/d1-ballots/phase', { body: { to: 'nominating' }, token })).status).toBe(200);
+    expect((await call('/api/ceremonies/d1-ballots/phase', { body: { to: 'voting' }, token })).status).toBe(200);
+
+    // A voter verified by the emailed code, read from D1's outbox.
+    const email = 'ballot.voter@example.org';
+    expect((await call('/api/ceremonies/d1-ballots/verify/email', { body: { email } })).status).toBe(202);
+    const voterMail = await d1
+      .prepare("select text_body from outbox where to_address = ? and kind = 'voter-code' order by created_at desc")
+      .bind(email)
+      .first();
+    const voterCode = /(\d{3}) (\d{3})/.exec(voterMail.text_body)!.slice(1).join('');
+    const verified = await call('/api/ceremonies/d1-ballots/verify/email/code', { body: { email, code: voterCode } });
+    expect(verified.status).toBe(200);
+    const voter = verified.body.token;
+
+    const award = (await call('/api/ceremonies/d1-ballots')).body;
+    const [mentor, mentee] = award.tracks[0].categories;
+    const ballot = { category: mentor.slug, nominee: mentor.nominees[0].slug, nonce: 'd1-form-nonce-0000000001' };
+    const cast = await call('/api/ceremonies/d1-ballots/ballots', { body: ballot, token: voter });
+    expect(cast.status).toBe(201);
+    expect(cast.body).toMatchObject({ category: mentor.id, nominee: mentor.nominees[0].id, outcome: 'new' });
+    const { receipt } = cast.body;
+
+    // The same form again (a double tap, a lost response): 200 and the same receipt.
+    const again = await call('/api/ceremonies/d1-ballots/ballots', { body: ballot, token: voter });
+    expect(again.status).toBe(200);
+    expect(again.body).toMatchObject({ receipt, outcome: 'repeat' });
+    // A second ballot in the category: refused, nothing written.
+    const second = await call('/api/ceremonies/d1-ballots/ballots', {
+      body: { ...ballot, nominee: mentor.nominees[1].slug, nonce: 'd1-form-nonce-0000000002' },
+      token: voter,
+    });
+    expect(second.status).toBe(409);
+    expect(second.body.code).toBe('already-voted');
+    const other = await call('/api/ceremonies/d1-ballots/ballots', {
+      body: { category: mentee.slug, nominee: mentee.nominees[0].slug, nonce: 'd1-form-nonce-0000000003' },
+      token: voter,
+    });
+    expect(other.status).toBe(201);
+    const count = async (table: string) =>
+      (await d1.prepare(`select count(*) as n from ${table} where ceremony_id = ?`).bind(award.id).first()).n;
+    expect([await count('marks'), await count('ballots')]).toEqual([2, 2]);
+
+    // Recorded, not yet in the log; the Cron Trigger writes the checkpoint.
+    const pending = await call(`/api/ceremonies/d1-ballots/receipts/${receipt}`);
+    expect(pending.body).toMatchObject({ batch: null, proof: null, status: 'counted' });
+    const worker = (await mf.getWorker()) as unknown as { scheduled(o: { cron: string }): Promise<unknown> };
+    await worker.scheduled({ cron: '* * * * *' });
+    const checkpoints = (await call('/api/ceremonies/d1-ballots/checkpoints')).body.checkpoints;
+    expect(checkpoints).toEqual([
+      { batch: 1, treeSize: 2, root: expect.stringMatching(/^[0-9a-f]{64}$/), closing: false },
+    ]);
+
+    const check = (await call(`/api/ceremonies/d1-ballots/receipts/${receipt}`)).body;
+    expect(check).toMatchObject({ tracker: cast.body.tracker, batch: 1, nominee: mentor.nominees[0].id });
+    expect(check.proof).toMatchObject({ treeSize: 2, checkpoint: 1, root: checkpoints[0].root });
+    const hash = await leafHash({ tracker: check.tracker, category: check.category, nominee: check.nominee });
+    const { leafIndex, treeSize, path, root } = check.proof;
+    expect(await verifyInclusion(hash, leafIndex, treeSize, path, root)).toBe(true);
+    const flipped = path.map((p: string, i: number) => (i === 0 ? (p[0] === '0' ? '1' : '0') + p.slice(1) : p));
+    expect(await verifyInclusion(hash, leafIndex, treeSize, flipped, root)).toBe(false);
+
+    // Closing the vote: the closing checkpoint repeats the tree, and the proof holds against it.
+    expect((await call('/api/ceremonies/d1-ballots/phase', { body: { to: 'judging' }, token })).status).toBe(200);
+    const closing = (await call('/api/ceremonies/d1-ballots/checkpoints')).body.checkpoints.at(-1);
+    expect(closing).toMatchObject({ batch: 2, treeSize: 2, root: checkpoints[0].root, closing: true });
+    const closed = (await call(`/api/ceremonies/d1-ballots/receipts/${receipt}`)).body;
+    expect(closed.proof.checkpoint).toBe(2);
+    expect(await verifyInclusion(hash, closed.proof.leafIndex, 2, closed.proof.path, closing.root)).toBe(true);
+    const late = await call('/api/ceremonies/d1-ballots/ballots', {
+      body: { category: mentor.slug, nominee: mentor.nominees[0].slug, nonce: 'd1-form-nonce-0000000004' },
+      token: voter,
+    });
+    expect(late.status).toBe(409);
+    const log = await call('/api/ceremonies/d1-ballots/events', { token });
+    expect(log.body.events.map((e: any) => e.type)).toEqual(expect.arrayContaining(['ballots.checkpoint']));
     expect(await verifyChain(log.body.events)).toEqual({ ok: true, problems: [] });
   });
 });

@@ -8,6 +8,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { type Browser, chromium } from 'playwright-core';
 import { type TestSmtp, startSmtpServer } from '../support/smtp';
 
@@ -61,7 +62,7 @@ export async function startLaurel(env: Record<string, string> = {}): Promise<Run
     SEED_EXAMPLE: '1',
     ...env,
   };
-  const server: ChildProcess = spawn('npx', ['tsx', 'src/server.ts'], {
+  const server: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
     env: childEnv,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -83,7 +84,7 @@ export async function startLaurel(env: Record<string, string> = {}): Promise<Run
   }
   const cli = (...args: string[]) =>
     new Promise<string>((resolve, reject) => {
-      const p = spawn('npx', ['tsx', 'src/cli.ts', ...args], { env: childEnv });
+      const p = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', ...args], { env: childEnv });
       let out = '';
       p.stdout.on('data', (d) => (out += d));
       p.stderr.on('data', (d) => (out += d));
@@ -108,4 +109,147 @@ export function codeIn(text: string | undefined): string {
   const m = /(\d{3}) (\d{3})/.exec(text ?? '');
   if (!m) throw new Error(`no code in: ${text}`);
   return m[1]! + m[2]!;
+}
+
+const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
+/** The fixed master secret of every server the harness starts: tests may mint voter tokens with it. */
+export const E2E_MASTER_SECRET = 'e2e-master-secret-0123456789abcdef';
+
+/**
+ * A database for one e2e server: a new database on the PostgreSQL of DATABASE_URL when that is a postgres://
+ * URL (as under scripts/with-postgres.mjs), else undefined (the server then gets a fresh SQLite file).
+ */
+export async function e2eDatabaseUrl(): Promise<string | undefined> {
+  const base = process.env.DATABASE_URL;
+  if (!base || !/^postgres(ql)?:\/\//.test(base)) return undefined;
+  const { default: pg } = await import('pg');
+  const name = `laurel_e2e_${Math.random().toString(36).slice(2, 10)}`;
+  const admin = new pg.Client({ connectionString: base });
+  await admin.connect();
+  await admin.query(`create database ${name}`);
+  await admin.end();
+  const url = new URL(base);
+  url.pathname = `/${name}`;
+  return url.toString();
+}
+
+export interface LaurelProcessOptions {
+  /** Environment for the server and the CLI, over the harness's defaults. */
+  env?: Record<string, string>;
+  /** Real SMTP to a test server (default), or false: mail stays in the outbox and /dev/outbox is on. */
+  smtp?: boolean;
+  /** The database; default a fresh SQLite file in the data directory. */
+  databaseUrl?: string;
+}
+
+/** A Laurel server that can be killed and started again on the same port and database. */
+export interface LaurelProcess {
+  url: string;
+  dataDir: string;
+  databaseUrl: string;
+  /** The environment the server and the CLI run with (MASTER_SECRET is E2E_MASTER_SECRET). */
+  env: Record<string, string>;
+  smtp?: TestSmtp;
+  /** The running server's process id: node itself, no npx or tsx wrapper in between. */
+  readonly pid: number | undefined;
+  /** Starts the server (again) and resolves once /health answers, with the milliseconds that took. */
+  start(): Promise<number>;
+  /** Sends `signal` to the server process and waits until it has exited. */
+  kill(signal?: NodeJS.Signals): Promise<void>;
+  /** Runs the `laurel` CLI against the same database. */
+  cli(...args: string[]): Promise<string>;
+  /** What the server printed so far, over all its starts. */
+  output(): string;
+  stop(): Promise<void>;
+}
+
+/**
+ * Runs `node --import tsx src/server.ts` directly (not through npx, which would stand between the test and the
+ * server and outlive a kill), so `kill('SIGKILL')` hits the server itself and leaves no orphan. Not started yet:
+ * call `start()`.
+ */
+export async function laurelProcess(options: LaurelProcessOptions = {}): Promise<LaurelProcess> {
+  const smtp = options.smtp === false ? undefined : await startSmtpServer();
+  const port = await freePort();
+  const dataDir = mkdtempSync(join(tmpdir(), 'laurel-e2e-'));
+  const url = `http://localhost:${port}`;
+  const databaseUrl = options.databaseUrl ?? `file:${join(dataDir, 'laurel.sqlite')}`;
+  const env: Record<string, string> = {
+    ...(Object.fromEntries(Object.entries(process.env).filter(([, v]) => v !== undefined)) as Record<string, string>),
+    PORT: String(port),
+    DATABASE_URL: databaseUrl,
+    MASTER_SECRET: E2E_MASTER_SECRET,
+    MAIL_FROM: 'Laurel <awards@laurel.test>',
+    PUBLIC_URL: url,
+    SEED_EXAMPLE: '1',
+    ...(smtp ? { SMTP_URL: `${smtp.url}?ignoreTLS=true` } : {}),
+    ...options.env,
+  };
+  if (!smtp) delete env.SMTP_URL;
+  let server: ChildProcess | undefined;
+  let output = '';
+  const running = () => server !== undefined && server.exitCode === null && server.signalCode === null;
+  const exited = (p: ChildProcess) =>
+    new Promise<void>((r) => (p.exitCode !== null || p.signalCode !== null ? r() : p.once('exit', () => r())));
+  const node = (script: string, args: string[] = []) =>
+    spawn(process.execPath, ['--import', 'tsx', script, ...args], {
+      cwd: REPO_ROOT,
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+
+  const handle: LaurelProcess = {
+    url,
+    dataDir,
+    databaseUrl,
+    env,
+    smtp,
+    get pid() {
+      return running() ? server!.pid : undefined;
+    },
+    async start() {
+      if (running()) throw new Error('Laurel is running already');
+      const started = Date.now();
+      const p = node('src/server.ts');
+      server = p;
+      p.stdout!.on('data', (d) => (output += d));
+      p.stderr!.on('data', (d) => (output += d));
+      const deadline = started + 30_000;
+      for (;;) {
+        try {
+          if ((await fetch(`${url}/health`)).ok) return Date.now() - started;
+        } catch {
+          // not listening yet
+        }
+        if (p.exitCode !== null || p.signalCode !== null || Date.now() > deadline) {
+          p.kill('SIGKILL');
+          throw new Error(`Laurel did not start:\n${output}`);
+        }
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    },
+    async kill(signal = 'SIGTERM') {
+      const p = server;
+      if (!p || !running()) return;
+      process.kill(p.pid!, signal);
+      await exited(p);
+    },
+    cli: (...args: string[]) =>
+      new Promise<string>((resolve, reject) => {
+        const p = node('src/cli.ts', args);
+        let out = '';
+        p.stdout!.on('data', (d) => (out += d));
+        p.stderr!.on('data', (d) => (out += d));
+        p.on('exit', (code) => (code === 0 ? resolve(out) : reject(new Error(`laurel ${args.join(' ')}: ${out}`))));
+      }),
+    output: () => output,
+    async stop() {
+      // A server that does not stop within 10 s of SIGTERM is killed: no test leaves one behind.
+      await Promise.race([handle.kill('SIGTERM'), new Promise((r) => setTimeout(r, 10_000))]);
+      await handle.kill('SIGKILL');
+      await smtp?.close();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+  return handle;
 }
