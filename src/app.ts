@@ -6,6 +6,7 @@ import { OpenAPIHono } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { secureHeaders } from 'hono/secure-headers';
+import { verificationLimit } from './abuse/limiter';
 import { reviewRoutes } from './ballots/review-routes';
 import { ballotRoutes } from './ballots/routes';
 import { ceremonyRoutes } from './ceremonies/routes';
@@ -70,6 +71,11 @@ export function createApp(deps: AppDeps) {
       time: new Date(dbNow).toISOString(),
     });
   });
+
+  // Verification is limited per client address on the API and on the pages' forms (src/abuse/limits.ts).
+  const verifyLimit = verificationLimit(deps);
+  app.use('/api/ceremonies/:slug/verify/*', verifyLimit);
+  app.on('POST', '/a/:slug/verify/*', verifyLimit);
 
   app.route('/', organizerRoutes(deps));
   app.route('/', ceremonyRoutes(deps));

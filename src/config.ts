@@ -32,6 +32,10 @@ const ConfigSchema = z.object({
   /** Seed the STEM4ALL example on first start when the database holds no award. */
   SEED_EXAMPLE: z.enum(['0', '1']).default('1'),
   SESSION_HOURS: z.coerce.number().positive().default(12),
+  /** Rate limits per minute (src/abuse/limits.ts has the defaults: 120, 30, 60). */
+  RATE_BALLOTS_PER_ADDRESS: z.coerce.number().int().positive().optional(),
+  RATE_BALLOTS_PER_PERSON: z.coerce.number().int().positive().optional(),
+  RATE_VERIFY_PER_ADDRESS: z.coerce.number().int().positive().optional(),
 });
 
 export type Config = Readonly<z.infer<typeof ConfigSchema>> & {

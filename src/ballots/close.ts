@@ -6,10 +6,12 @@
  */
 import { sql } from 'kysely';
 import { bytesToHex } from '../audit/canonical';
-import { commitChange } from '../audit/log';
+import { chainHead, commitChange } from '../audit/log';
+import { finalistRows, noFinalistEventSince } from '../abuse/repository';
 import { loadAwardRows } from '../ceremonies/repository';
 import type { Rules } from '../ceremonies/schemas';
 import type { AppDeps } from '../deps';
+import { ApiError } from '../errors';
 import { computeFinalists } from '../tally';
 import type { FinalistsResult } from '../tally/types';
 import { chunkedInsert } from '../store/chunks';
@@ -29,12 +31,11 @@ export async function finishClose(deps: AppDeps, ceremonyId: string): Promise<Fi
     if (!closing?.closing) return null;
   }
   const { db } = deps.store;
-  const already = await db
-    .selectFrom('finalists')
-    .select('nominee_id')
-    .where('ceremony_id', '=', ceremonyId)
-    .limit(1)
-    .execute();
+  // Organizer picks and wildcards named before the close are the only rows until the close writes the list;
+  // the head is read first, so a finalist event after it shows as a change since (see the precondition).
+  const head = await chainHead(db, ceremonyId);
+  const named = await finalistRows(db, ceremonyId);
+  const already = named.filter((r) => r.why !== 'organizer' && r.why !== 'wildcard');
   const sealed = await db
     .selectFrom('ceremony_keys')
     .select('purpose')
@@ -51,6 +52,7 @@ export async function finishClose(deps: AppDeps, ceremonyId: string): Promise<Fi
     .where('status', 'in', ['counted', 'flagged'])
     .groupBy(['category_id', 'nominee_id', 'status'])
     .execute();
+  const accepted = new Set(award.nominees.filter((n) => n.status === 'accepted').map((n) => n.id));
   const lotSecret = bytesToHex(await deps.wrapper.unwrap('lot-secret', award.ceremony.lot_secret_wrapped!));
   const result = await computeFinalists({
     rules: { finalists: rules.finalists },
@@ -68,9 +70,20 @@ export async function finishClose(deps: AppDeps, ceremonyId: string): Promise<Fi
       status: r.status as 'counted' | 'flagged',
       count: Number(r.n),
     })),
-    wildcards: [],
-    organizerFinalists: {},
+    // Only nominees still accepted can be finalists: a withdrawn one's picks and wildcards fall away.
+    wildcards: named
+      .filter((r) => r.why === 'wildcard' && accepted.has(r.nominee_id))
+      .map((r) => ({ category: r.category_id, nominee: r.nominee_id, reason: r.reason ?? '' })),
+    organizerFinalists: Object.fromEntries(
+      award.categories.map((cat) => [
+        cat.id,
+        named
+          .filter((r) => r.category_id === cat.id && r.why === 'organizer' && accepted.has(r.nominee_id))
+          .map((r) => r.nominee_id),
+      ]),
+    ),
   });
+  const wildcardReason = new Map(named.filter((r) => r.why === 'wildcard').map((r) => [r.nominee_id, r.reason]));
   const rows = result.categories.flatMap((cat) =>
     cat.finalists.map((f, position) => ({
       ceremony_id: ceremonyId,
@@ -78,36 +91,46 @@ export async function finishClose(deps: AppDeps, ceremonyId: string): Promise<Fi
       nominee_id: f.nominee,
       position,
       why: f.why,
-      reason: null,
+      reason: f.why === 'wildcard' ? (wildcardReason.get(f.nominee) ?? null) : null,
     })),
   );
-  await commitChange(deps.store, deps.clock, {
-    chain: ceremonyId,
-    event: {
-      actor: 'system',
-      type: 'finalists.computed',
-      payload: {
-        mode: rules.finalists.mode,
-        closingBatch: closing.batch,
-        categories: result.categories.map((cat) => ({
-          category: cat.id,
-          finalists: cat.finalists.map((f) => ({ nominee: f.nominee, why: f.why })),
-        })),
-        tieBreaks: result.tieBreaks as unknown as Record<string, unknown>[],
-        sealKeyDestroyed: true,
+  try {
+    await commitChange(deps.store, deps.clock, {
+      chain: ceremonyId,
+      event: {
+        actor: 'system',
+        type: 'finalists.computed',
+        payload: {
+          mode: rules.finalists.mode,
+          closingBatch: closing.batch,
+          categories: result.categories.map((cat) => ({
+            category: cat.id,
+            finalists: cat.finalists.map((f) => ({ nominee: f.nominee, why: f.why })),
+          })),
+          tieBreaks: result.tieBreaks as unknown as Record<string, unknown>[],
+          sealKeyDestroyed: true,
+        },
       },
-    },
-    precondition: sql<boolean>`not exists ${db
-      .selectFrom('finalists')
-      .select(sql`1`.as('one'))
-      .where('ceremony_id', '=', ceremonyId)}`,
-    changes: [
-      ...chunkedInsert(db, 'finalists', rows),
-      destroyKeyStatement(deps, ceremonyId, 'seal'),
-      // The sealed trackers are unreadable now; clear them so the marks say only who voted.
-      db.updateTable('marks').set({ sealed_tracker: null }).where('ceremony_id', '=', ceremonyId),
-    ],
-  });
+      // Not closed yet (the seal key goes in this batch), and no pick or wildcard since the rows were read.
+      precondition: sql<boolean>`(exists ${db
+        .selectFrom('ceremony_keys')
+        .select(sql`1`.as('one'))
+        .where('ceremony_id', '=', ceremonyId)
+        .where('purpose', '=', 'seal')} and ${noFinalistEventSince(db, ceremonyId, head?.seq ?? 0)})`,
+      changes: [
+        // The named rows are written again in their places in the whole list.
+        db.deleteFrom('finalists').where('ceremony_id', '=', ceremonyId),
+        ...chunkedInsert(db, 'finalists', rows),
+        destroyKeyStatement(deps, ceremonyId, 'seal'),
+        // The sealed trackers are unreadable now; clear them so the marks say only who voted.
+        db.updateTable('marks').set({ sealed_tracker: null }).where('ceremony_id', '=', ceremonyId),
+      ],
+    });
+  } catch (err) {
+    // A pick or wildcard landed meanwhile, or another server closed first: the next tick finishes the close.
+    if (err instanceof ApiError && err.code === 'conflict') return null;
+    throw err;
+  }
   return result;
 }
 

@@ -20,15 +20,20 @@ export function votingOpen(db: Kysely<Database>, dialect: Dialect, ceremonyId: s
   return sql<boolean>`exists ${q}`;
 }
 
-/** SQL condition: the nominee is listed (accepted, consenting where asked) in this category. */
-export function nomineeListed(db: Kysely<Database>, categoryId: string, nomineeId: string) {
-  return sql<boolean>`exists ${db
+/**
+ * SQL condition: the nominee is listed (accepted, consenting where asked) in this category. On PostgreSQL the
+ * nominee row is read FOR SHARE, so a ballot and a withdrawal (which voids the nominee's ballots) serialize.
+ */
+export function nomineeListed(db: Kysely<Database>, dialect: Dialect, categoryId: string, nomineeId: string) {
+  let q = db
     .selectFrom('nominees')
     .select(sql`1`.as('one'))
     .where('id', '=', nomineeId)
     .where('category_id', '=', categoryId)
     .where('status', '=', 'accepted')
-    .where('consent', 'in', ['not-asked', 'given'])}`;
+    .where('consent', 'in', ['not-asked', 'given']);
+  if (dialect === 'postgres') q = q.forShare();
+  return sql<boolean>`exists ${q}`;
 }
 
 export interface NewBallot {

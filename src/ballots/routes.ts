@@ -1,5 +1,6 @@
 /** The public vote: casting ballots with a voter token, and the voter's own marks. */
 import { createRoute, z } from '@hono/zod-openapi';
+import { ballotLimits } from '../abuse/limiter';
 import { requireAward } from '../ceremonies/service';
 import type { AppDeps } from '../deps';
 import { clientAddress, networkOf } from '../http/client';
@@ -48,6 +49,8 @@ export function ballotRoutes(deps: AppDeps) {
       description:
         'One ballot per verified person and category, while the database clock is inside the voting window. The same nonce and choice again answers 200 with the same receipt; another choice answers 409 `already-voted` unless the rules say `last-counts`, where the new ballot supersedes the earlier one.',
       tags: ['Voting'],
+      // Rate limits per client address and per person (src/abuse/limits.ts), before anything is read.
+      middleware: ballotLimits(deps),
       request: {
         params: SlugParam,
         body: { content: { 'application/json': { schema: BallotInput } }, required: true },
@@ -59,6 +62,7 @@ export function ballotRoutes(deps: AppDeps) {
         401: problems[401],
         404: problems[404],
         409: problems[409],
+        429: problems[429],
       },
     }),
     async (c) => {

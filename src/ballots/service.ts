@@ -104,7 +104,7 @@ export async function castBallot(
   }
   const ballot = { tracker, ceremonyId: c.id, categoryId: category.id, nomineeId: nominee.id };
   const open = votingOpen(db, deps.store.dialect, c.id, now);
-  const listed = nomineeListed(db, category.id, nominee.id);
+  const listed = nomineeListed(db, deps.store.dialect, category.id, nominee.id);
 
   try {
     // The mark goes first: of two ballots of one person in one category, the second fails on its primary key.

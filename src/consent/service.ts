@@ -12,6 +12,7 @@ import { type AwardRows, type CeremonyContent, type NomineeContent, isoInZone, p
 import type { LocalizedText, Phase } from '../ceremonies/schemas';
 import type { AppDeps } from '../deps';
 import { ApiError } from '../errors';
+import { withdrawalBallotStatements } from '../ballots/withdrawal';
 import { hit } from '../identity/throttle';
 import { isLang, type Lang } from '../i18n/messages';
 import { formatInstant } from '../web/format';
@@ -315,8 +316,8 @@ export interface WithdrawalChange {
  * The change that withdraws a nominee, for both paths (the nominee's link and an organizer): status `withdrawn`,
  * allowed from accepted or pending until the results are announced; a nominee withdrawn already is a 409.
  *
- * Hook for ballots (issue 4): voiding the nominee's ballots with a reason and freeing those voters' marks so
- * they can vote again (DESIGN.md, Ballots) joins `changes` here, in the same batch, once ballots exist.
+ * The nominee's ballots are voided with reason `nominee-withdrawn` and, while voting is open, those voters'
+ * marks freed so they can vote again (DESIGN.md, Ballots; src/ballots/withdrawal.ts), in the same batch.
  */
 export async function withdrawalStatements(
   deps: AppDeps,
@@ -327,7 +328,11 @@ export async function withdrawalStatements(
   const nominee = findAwardNominee(award, nomineeId);
   const guard = decided(withdrawalVerdict(nominee, stateOf(award)));
   const { db } = deps.store;
-  const changes: Compilable[] = [withdrawStatement(db, nominee.id, deps.clock())];
+  const changes: Compilable[] = [
+    withdrawStatement(db, nominee.id, deps.clock()),
+    // After the nominee's status: a ballot for them that committed before this batch is voided with the rest.
+    ...(await withdrawalBallotStatements(deps, award, nominee.id)),
+  ];
   const payload: Record<string, unknown> = { nominee: nominee.id, by: withdrawal.by };
   if (withdrawal.reason) {
     const { commitment, statement } = await disclose(deps.store, award.ceremony.id, withdrawal.reason);

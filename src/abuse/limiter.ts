@@ -1,0 +1,116 @@
+/**
+ * Rate limits as hono-rate-limiter middleware over the shared `throttles` store: per client address (proxy
+ * headers believed only as TRUST_PROXY says, src/http/client.ts) and per person (the voter token's person key).
+ * Keys are HMACs under a server key, so the table holds no address and no person key. A refused request is a
+ * problem+json `rate-limited` with Retry-After, answered before the route runs: it changes nothing.
+ */
+import type { Context, MiddlewareHandler } from 'hono';
+import { type RateLimitInfo, rateLimiter } from 'hono-rate-limiter';
+import { findCeremony } from '../ceremonies/repository';
+import type { AppDeps } from '../deps';
+import { ApiError, onError } from '../errors';
+import { clientAddress } from '../http/client';
+import type { Env } from '../http/router';
+import { readVoterSession } from '../identity/sessions';
+import {
+  BALLOTS_PER_ADDRESS,
+  BALLOTS_PER_PERSON,
+  type Limit,
+  VERIFICATIONS_PER_ADDRESS,
+  addressLimitKey,
+  configuredLimit,
+} from './limits';
+import { ThrottleStore } from './store';
+
+const INFO = 'rateLimit';
+
+/**
+ * A limiter keyed by `subject(c)`; requests whose subject is null (no client address known, no readable voter
+ * token) are not counted by it.
+ */
+function limiter(
+  deps: AppDeps,
+  defaults: Limit,
+  subject: (c: Context<Env>) => Promise<string | null>,
+  refusal: string,
+): MiddlewareHandler<Env> {
+  const limit = configuredLimit(defaults, deps.config);
+  // The subject is needed by both `skip` and `keyGenerator` of one request: worked out once.
+  const subjects = new WeakMap<Context<Env>, Promise<string | null>>();
+  const subjectOf = (c: Context<Env>) => {
+    let s = subjects.get(c);
+    if (!s) {
+      s = subject(c).then((value) => (value === null ? null : deps.wrapper.mac('rate-limit', value)));
+      subjects.set(c, s);
+    }
+    return s;
+  };
+  return rateLimiter<Env>({
+    windowMs: limit.windowMs,
+    limit: limit.perWindow,
+    store: new ThrottleStore(deps.store, deps.clock, `rl:${limit.name}:`),
+    requestPropertyName: INFO,
+    // Headers are written by the handler below from the app clock (the library's use the system clock).
+    standardHeaders: false,
+    skip: async (c) => (await subjectOf(c)) === null,
+    keyGenerator: async (c) => (await subjectOf(c))!.slice(0, 32),
+    handler: (c) => {
+      const info = c.get(INFO as never) as RateLimitInfo | undefined;
+      const resetAt = info?.resetTime?.getTime() ?? deps.clock() + limit.windowMs;
+      c.header('retry-after', String(Math.max(1, Math.ceil((resetAt - deps.clock()) / 1000))));
+      return onError(new ApiError('rate-limited', refusal), c);
+    },
+  });
+}
+
+/** The limit key of the request's client address (null when the address is no client's; see addressLimitKey). */
+export const addressSubject = (deps: AppDeps) => async (c: Context<Env>) => {
+  const key = addressLimitKey(clientAddress(c, deps.config));
+  return key === null ? null : `address:${key}`;
+};
+
+/**
+ * The person behind the request's voter token for the award in the path (`:slug`), or null when there is no
+ * readable token: the route itself refuses those, and they still count against the address limit.
+ */
+export const personSubject = (deps: AppDeps) => async (c: Context<Env>) => {
+  const token = /^Bearer\s+(\S+)$/i.exec(c.req.header('authorization') ?? '')?.[1];
+  const slug = c.req.param('slug');
+  if (!token || !slug) return null;
+  const ceremony = await findCeremony(deps.store.db, slug);
+  if (!ceremony) return null;
+  try {
+    const voter = await readVoterSession(deps, token, ceremony.id);
+    return `person:${ceremony.id}:${voter.personKey}`;
+  } catch {
+    return null;
+  }
+};
+
+/** Limits of the ballot route: per client address, then per person. Attach to POST …/ballots (and its form). */
+export function ballotLimits(deps: AppDeps): MiddlewareHandler<Env>[] {
+  return [
+    limiter(
+      deps,
+      BALLOTS_PER_ADDRESS,
+      addressSubject(deps),
+      'Too many ballots from your network in the last minute; nothing was recorded. Try again in a minute.',
+    ),
+    limiter(
+      deps,
+      BALLOTS_PER_PERSON,
+      personSubject(deps),
+      'Too many ballot requests from you in the last minute; nothing was recorded. Try again in a minute.',
+    ),
+  ];
+}
+
+/** The limit of verification routes (codes, roll codes, OIDC starts) per client address. */
+export function verificationLimit(deps: AppDeps): MiddlewareHandler<Env> {
+  return limiter(
+    deps,
+    VERIFICATIONS_PER_ADDRESS,
+    addressSubject(deps),
+    'Too many verification requests from your network in the last minute. Try again in a minute.',
+  );
+}
