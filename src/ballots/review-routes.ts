@@ -7,7 +7,16 @@ import type { Context } from 'hono';
 import { requireAward } from '../ceremonies/service';
 import type { AppDeps } from '../deps';
 import { ApiError } from '../errors';
-import { type Env, bearerSecurity, json, newRouter, organizerRoute, problems, requireOrganizer } from '../http/router';
+import {
+  bearerSecurity,
+  json,
+  newRouter,
+  organizerRoute,
+  problems,
+  requireOrganizer,
+  SlugParam,
+  type Env,
+} from '../http/router';
 import { actorIn, canManage, principalFromToken } from '../organizers/service';
 import { addWildcard, categoryFinalists, pickFinalists } from './organizer-finalists';
 import {
@@ -24,13 +33,6 @@ import {
   voidBallots,
 } from './review';
 
-const SlugParam = z.object({
-  slug: z
-    .string()
-    .min(1)
-    .max(64)
-    .openapi({ param: { name: 'slug', in: 'path' }, example: 'stem4all-2024' }),
-});
 const CategoryParam = SlugParam.extend({
   category: z
     .string()

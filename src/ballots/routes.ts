@@ -4,18 +4,10 @@ import { ballotLimits } from '../abuse/limiter';
 import { requireAward } from '../ceremonies/service';
 import type { AppDeps } from '../deps';
 import { clientAddress, networkOf } from '../http/client';
-import { clientLocale, json, newRouter, problems } from '../http/router';
+import { clientLocale, json, newRouter, problems, SlugParam } from '../http/router';
 import { voterFromBearer } from '../identity/auth';
 import { checkReceipt, consistency, listCheckpoints } from './proofs';
 import { castBallot, votedCategories } from './service';
-
-const SlugParam = z.object({
-  slug: z
-    .string()
-    .min(1)
-    .max(64)
-    .openapi({ param: { name: 'slug', in: 'path' }, example: 'stem4all-2024' }),
-});
 
 export const BallotInput = z
   .object({

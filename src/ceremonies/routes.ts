@@ -3,7 +3,7 @@ import { createRoute, z } from '@hono/zod-openapi';
 import { listEvents, chainHead } from '../audit/log';
 import type { AppDeps } from '../deps';
 import { ApiError } from '../errors';
-import { json, newRouter, organizerRoute, problems, requireOrganizer } from '../http/router';
+import { json, newRouter, organizerRoute, problems, requireOrganizer, SlugParam } from '../http/router';
 import { actorIn, canManage, isSiteOrganizer, principalFromToken } from '../organizers/service';
 import { deliveryReport } from '../mail/outbox';
 import { publicAward, rowsToDefinition } from './model';
@@ -20,13 +20,6 @@ import {
   updateSchedule,
 } from './service';
 
-const SlugParam = z.object({
-  slug: z
-    .string()
-    .min(1)
-    .max(64)
-    .openapi({ param: { name: 'slug', in: 'path' }, example: 'stem4all-2024' }),
-});
 const AwardSummary = z
   .object({
     id: z.string(),

@@ -17,7 +17,7 @@ import { LocalizedText, Locale } from '../ceremonies/schemas';
 import { requireAward } from '../ceremonies/service';
 import type { AppDeps } from '../deps';
 import { ApiError } from '../errors';
-import { type Env, json, newRouter, organizerRoute, problems, requireOrganizer } from '../http/router';
+import { json, newRouter, organizerRoute, problems, requireOrganizer, SlugParam, type Env } from '../http/router';
 import { type Lang, type MessageKey, translator } from '../i18n/messages';
 import { type OrganizerPrincipal, actorIn, canManage } from '../organizers/service';
 import { isStorageUnavailable } from '../store/store';
@@ -50,13 +50,6 @@ import {
 import type { LinkPurpose } from './tokens';
 import { type ConsentKey, consentTranslator } from './texts';
 
-const SlugParam = z.object({
-  slug: z
-    .string()
-    .min(1)
-    .max(64)
-    .openapi({ param: { name: 'slug', in: 'path' }, example: 'stem4all-2024' }),
-});
 const NomineeParams = SlugParam.extend({
   nominee: z
     .string()

@@ -38,6 +38,17 @@ export function requireOrganizer(deps: AppDeps): MiddlewareHandler<Env> {
 
 export const bearerSecurity = [{ bearerAuth: [] }];
 
+/** A path parameter: an id or slug of at most 64 characters. */
+export const PathPart = (name: string, example?: string) =>
+  z
+    .string()
+    .min(1)
+    .max(64)
+    .openapi({ param: { name, in: 'path' }, ...(example ? { example } : {}) });
+
+/** The `{slug}` path parameter every award route has. */
+export const SlugParam = z.object({ slug: PathPart('slug', 'stem4all-2024') });
+
 export const ProblemSchema = z
   .object({
     type: z.string(),

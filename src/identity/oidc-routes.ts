@@ -17,7 +17,7 @@ import { requireAward } from '../ceremonies/service';
 import type { AwardRows } from '../ceremonies/model';
 import type { AppDeps } from '../deps';
 import { ApiError } from '../errors';
-import { type Env, json, newRouter, organizerRoute, problems, requireOrganizer } from '../http/router';
+import { json, newRouter, organizerRoute, problems, requireOrganizer, SlugParam, type Env } from '../http/router';
 import { actorIn, canManage } from '../organizers/service';
 import { timingSafeEqual } from './codes';
 import {
@@ -45,14 +45,6 @@ const KEEP_SPENT_LOGINS_MS = 24 * 60 * 60_000;
 /** The client secret may change until voting opens, like the rules it belongs with. */
 const SECRET_PHASES = ['draft', 'nominating'] as const;
 const COOKIE = { httpOnly: true, secure: true, sameSite: 'Lax' } as const;
-
-const SlugParam = z.object({
-  slug: z
-    .string()
-    .min(1)
-    .max(64)
-    .openapi({ param: { name: 'slug', in: 'path' }, example: 'stem4all-2024' }),
-});
 
 export function oidcRoutes(deps: AppDeps) {
   const app = newRouter();

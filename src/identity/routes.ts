@@ -2,17 +2,10 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { requireAward } from '../ceremonies/service';
 import type { AppDeps } from '../deps';
-import { clientLocale, json, newRouter, problems } from '../http/router';
+import { clientLocale, json, newRouter, problems, SlugParam } from '../http/router';
 import { voterFromBearer } from './auth';
 import { requestEmailCode, verifyEmailCode } from './verify';
 
-const SlugParam = z.object({
-  slug: z
-    .string()
-    .min(1)
-    .max(64)
-    .openapi({ param: { name: 'slug', in: 'path' }, example: 'stem4all-2024' }),
-});
 const Email = z.string().min(3).max(254).openapi({ example: 'aigul@yandex.ru' });
 export const VoterToken = z
   .object({ token: z.string(), expiresAt: z.string(), method: z.enum(['email', 'oidc', 'roll']) })

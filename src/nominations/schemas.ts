@@ -1,15 +1,10 @@
 /** zod schemas of the nominations API (also the OpenAPI source). */
 import { z } from '@hono/zod-openapi';
 import { LocalizedText } from '../ceremonies/schemas';
+import { PathPart, SlugParam } from '../http/router';
 
-const PathPart = (name: string, example?: string) =>
-  z
-    .string()
-    .min(1)
-    .max(64)
-    .openapi({ param: { name, in: 'path' }, ...(example ? { example } : {}) });
+export { SlugParam };
 
-export const SlugParam = z.object({ slug: PathPart('slug', 'stem4all-2024') });
 export const CategoryParams = SlugParam.extend({ category: PathPart('category', 'best-mentor') });
 export const NomineeParams = SlugParam.extend({ nominee: PathPart('nominee') });
 

@@ -2,7 +2,7 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import type { AppDeps } from '../deps';
 import { ApiError } from '../errors';
-import { clientLocale, json, newRouter, organizerRoute, problems, requireOrganizer } from '../http/router';
+import { clientLocale, json, newRouter, organizerRoute, problems, requireOrganizer, SlugParam } from '../http/router';
 import { requireAward } from '../ceremonies/service';
 import { organizersOf, SITE_ROLE } from './repository';
 import { actorIn, addOrganizer, bootstrapOrganizer, canManage, requestOrganizerCode, signInOrganizer } from './service';
@@ -125,14 +125,6 @@ export function organizerRoutes(deps: AppDeps) {
       return c.json({ event }, 201);
     },
   );
-
-  const SlugParam = z.object({
-    slug: z
-      .string()
-      .min(1)
-      .max(64)
-      .openapi({ param: { name: 'slug', in: 'path' } }),
-  });
 
   app.openapi(
     organizerRoute(auth, {

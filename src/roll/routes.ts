@@ -4,7 +4,16 @@ import type { Context } from 'hono';
 import { requireAward } from '../ceremonies/service';
 import type { AppDeps } from '../deps';
 import { ApiError } from '../errors';
-import { type Env, ProblemSchema, json, newRouter, organizerRoute, problems, requireOrganizer } from '../http/router';
+import {
+  json,
+  newRouter,
+  organizerRoute,
+  problems,
+  ProblemSchema,
+  requireOrganizer,
+  SlugParam,
+  type Env,
+} from '../http/router';
 import { VoterToken } from '../identity/routes';
 import { actorIn, canManage, type OrganizerPrincipal } from '../organizers/service';
 import { clientAddress } from '../http/client';
@@ -12,13 +21,6 @@ import { DELIVERIES, MAX_ROLL_ROWS, MAX_SHEET_PEOPLE } from './roster';
 import { importRoll, reissueCodes, rollLang, rollOverview, verifyRollCode } from './service';
 import { rollSheet } from './sheet';
 
-const SlugParam = z.object({
-  slug: z
-    .string()
-    .min(1)
-    .max(64)
-    .openapi({ param: { name: 'slug', in: 'path' }, example: 'stem4all-2024' }),
-});
 const Lang = z
   .string()
   .max(8)
