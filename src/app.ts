@@ -6,7 +6,7 @@ import { OpenAPIHono } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { secureHeaders } from 'hono/secure-headers';
-import { verificationLimit } from './abuse/limiter';
+import { ballotLimits, verificationLimit } from './abuse/limiter';
 import { reviewRoutes } from './ballots/review-routes';
 import { ballotRoutes } from './ballots/routes';
 import { ceremonyRoutes } from './ceremonies/routes';
@@ -76,6 +76,8 @@ export function createApp(deps: AppDeps) {
   const verifyLimit = verificationLimit(deps);
   app.use('/api/ceremonies/:slug/verify/*', verifyLimit);
   app.on('POST', '/a/:slug/verify/*', verifyLimit);
+  // The ballot form has the ballot API's limits: per address, and per person from the voter cookie.
+  for (const limit of ballotLimits(deps)) app.on('POST', '/a/:slug/vote/*', limit);
 
   app.route('/', organizerRoutes(deps));
   app.route('/', ceremonyRoutes(deps));

@@ -4,6 +4,8 @@
  * Keys are HMACs under a server key, so the table holds no address and no person key. A refused request is a
  * problem+json `rate-limited` with Retry-After, answered before the route runs: it changes nothing.
  */
+import { VOTER_COOKIE } from '../identity/sessions';
+import { getCookie } from 'hono/cookie';
 import type { Context, MiddlewareHandler } from 'hono';
 import { type RateLimitInfo, rateLimiter } from 'hono-rate-limiter';
 import { findCeremony } from '../ceremonies/repository';
@@ -74,7 +76,8 @@ export const addressSubject = (deps: AppDeps) => async (c: Context<Env>) => {
  * readable token: the route itself refuses those, and they still count against the address limit.
  */
 export const personSubject = (deps: AppDeps) => async (c: Context<Env>) => {
-  const token = /^Bearer\s+(\S+)$/i.exec(c.req.header('authorization') ?? '')?.[1];
+  // The API sends the voter token as Bearer; the ballot form carries it in the voter cookie.
+  const token = /^Bearer\s+(\S+)$/i.exec(c.req.header('authorization') ?? '')?.[1] ?? getCookie(c, VOTER_COOKIE);
   const slug = c.req.param('slug');
   if (!token || !slug) return null;
   const ceremony = await findCeremony(deps.store.db, slug);

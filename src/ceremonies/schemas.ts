@@ -156,6 +156,7 @@ export const RESERVED_CATEGORY_SLUGS = [
   'vote',
   'ballot',
   'receipt',
+  'receipts',
   'results',
   'consent',
   'withdraw',

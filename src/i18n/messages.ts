@@ -241,6 +241,104 @@ const en = {
   'done.rejected': 'The nominee was rejected.',
   'done.merged': 'The nominees were merged.',
 
+  'award.vote': 'Vote',
+  'award.voteIn': 'Vote: {track}',
+  'award.voteIntro':
+    'Voting is open: each track has one ballot for all its categories, and you vote once in each category.',
+  'award.receipt': 'Check a receipt',
+  'category.vote': 'Vote in this category',
+
+  'vote.title': 'Vote: {track}',
+  'vote.verifyFirst':
+    'To vote, first confirm who you are: each person votes once in each category. It takes a minute, and then you come back to this ballot. Your address is never kept with your vote.',
+  'vote.closed': 'This award is not taking votes now.',
+  'vote.intro':
+    'Choose one nominee in each category you want to vote in, then send the ballot once with the button at the bottom. You may leave a category out.',
+  'vote.final': 'Under this award’s rules a vote is final: once sent, it cannot be changed.',
+  'vote.lastCounts':
+    'Under this award’s rules you may vote again in a category until voting closes: your last vote counts.',
+  'vote.skip': 'No vote in this category',
+  'vote.keep': 'Keep my earlier vote',
+  'vote.voted': 'You have voted here.',
+  'vote.votedChange': 'You have voted here. A new choice replaces your earlier vote.',
+  'vote.allVoted': 'You have voted in every category of this track. Thank you!',
+  'vote.noNominees': 'No nominees are listed in this category.',
+  'vote.receiptNote': 'After sending you get a receipt for each vote, to check later that it was counted.',
+  'vote.submit': 'Send my votes',
+  'vote.errorSummary': 'These votes were not recorded:',
+  'vote.back': 'All tracks of {award}',
+  'vote.error.none': 'Choose a nominee in at least one category.',
+  'vote.error.voted': 'You have voted in this category already, and your first vote stands. Nothing was changed.',
+  'vote.error.closed': 'Voting is not open now: this vote was not recorded.',
+  'vote.error.gone': 'That nominee is not on the ballot any more: this vote was not recorded. Choose again.',
+  'vote.error.changed': 'Your ballot changed meanwhile: this vote was not recorded. Reload the page and try again.',
+  'vote.error.expired': 'This form has expired: this vote was not recorded. Reload the page and vote again.',
+  'vote.error.busy': 'The service is busy: this vote was not recorded. Try again shortly.',
+  'vote.error.limit': 'Too many votes from here at once: this vote was not recorded. Wait a few minutes and try again.',
+  'vote.error.failed': 'Something went wrong on our side: this vote was not recorded.',
+
+  'receipts.title': 'Thank you: your votes are recorded',
+  'receipts.keep':
+    'Keep these receipts. With a receipt you can check, during the vote and after it, that your ballot is in the published ballot log and counts. A receipt does not say who you are, but it shows the vote it records to whoever holds it.',
+  'receipts.notStored': 'The award does not keep your receipts: write them down, copy them or take a screenshot now.',
+  'receipts.mailed': 'A copy of each receipt has also been mailed to the address you confirmed.',
+  'receipts.crumb': 'Your receipts',
+  'receipts.receipt': 'Receipt',
+  'receipts.category': 'Category',
+  'receipts.choice': 'Your choice',
+  'receipts.check': 'Check this receipt',
+  'receipts.checkIn': 'Check the receipt of {category}',
+  'receipts.notRecorded': 'Not recorded',
+  'receipts.more': 'Vote in another track',
+
+  'receipt.title': 'Check a receipt',
+  'receipt.intro':
+    'Enter a receipt to see the ballot it records, whether it counts, and the proof that it is in the published ballot log.',
+  'receipt.label': 'Receipt',
+  'receipt.hint':
+    '32 letters and digits in groups of four, as on your receipt; dashes, spaces and capitals do not matter.',
+  'receipt.submit': 'Check',
+  'receipt.error.format': 'That is not a receipt: a receipt has 32 letters (a to z) and digits (2 to 7).',
+  'receipt.error.unknown': 'No ballot of this award has this receipt. Look for a typing error.',
+  'receipt.category': 'Category',
+  'receipt.nominee': 'Nominee',
+  'receipt.status': 'Status',
+  'receipt.batch': 'Batch of the ballot log',
+  'receipt.status.counted': 'Counted',
+  'receipt.status.flagged': 'Counted; flagged for review by the organizers',
+  'receipt.status.voided': 'Voided by the organizers: it does not count',
+  'receipt.status.superseded': 'Replaced by your later vote in this category, which counts instead',
+  'receipt.notYet': 'not in the log yet',
+  'receipt.verified': 'Verified: in batch {batch} of the ballot log, tree of size {size}, root {root}.',
+  'receipt.unverified':
+    'The proof of this ballot did not verify against the latest checkpoint. Please tell the organizers.',
+  'receipt.pending':
+    'Recorded. It will be in the next checkpoint of the ballot log (within {minutes} minutes or {ballots} ballots, as the award’s rules say); its proof can be checked then.',
+  'receipt.proof': 'The proof, to check it yourself',
+  'receipt.tracker': 'Tracker (SHA-256 of the receipt)',
+  'receipt.ids': 'Category and nominee ids in the leaf',
+  'receipt.leafIndex': 'Leaf index',
+  'receipt.leafHash': 'Leaf hash',
+  'receipt.path': 'Path, from the leaf up',
+  'receipt.pathEmpty': 'empty: the log holds only this ballot',
+  'receipt.treeSize': 'Tree size',
+  'receipt.root': 'Root',
+  'receipt.json': 'This check as JSON',
+  'receipt.checkpoints': 'The checkpoints of the ballot log (JSON)',
+  'receipt.howLink': 'How to check it yourself',
+  'receipt.another': 'Check another receipt',
+  'receipt.how': 'How to check a receipt yourself',
+  'receipt.how.tracker':
+    'Write the receipt without dashes, in lowercase. Its SHA-256, in hexadecimal, is the tracker: the only thing stored with the ballot.',
+  'receipt.how.leaf':
+    'The leaf hash is the SHA-256 of the byte 0x00 followed by the JSON {"category":"…","nominee":"…","tracker":"…"} of the ballot, with the ids of the JSON answer, in this order and without spaces.',
+  'receipt.how.path':
+    'Combine it with the path hashes as RFC 9162 (section 2.1.3.2) says; each step is the SHA-256 of the byte 0x01 followed by the left and the right hash.',
+  'receipt.how.root':
+    'The result must equal the root of a checkpoint the award published; each checkpoint is an event of the award’s public event log.',
+  'receipt.how.spec':
+    'The formats are specified, with test vectors, in docs/audit.md of Laurel’s source code (sections 8 to 13).',
+
   'error.title': 'Error {status}',
   'error.home': 'Go to the home page',
   'error.not-found': 'There is no such page, award or category.',
@@ -267,6 +365,7 @@ const en = {
   'error.nomination-limit':
     'You have already made as many nominations in this category as one person may. Nothing was changed.',
   'error.roll-format': 'Enter the twelve letters and digits of your personal code.',
+  'error.already-voted': 'You have voted in this category already. Nothing was changed.',
 };
 
 export type MessageKey = keyof typeof en;
@@ -499,6 +598,108 @@ const ru: Dictionary = {
   'done.rejected': 'Номинант отклонён.',
   'done.merged': 'Номинанты объединены.',
 
+  'award.vote': 'Голосовать',
+  'award.voteIn': 'Голосовать: {track}',
+  'award.voteIntro':
+    'Голосование открыто: у каждого направления один бюллетень на все его категории, и в каждой категории голосуют один раз.',
+  'award.receipt': 'Проверить квитанцию',
+  'category.vote': 'Голосовать в этой категории',
+
+  'vote.title': 'Голосование: {track}',
+  'vote.verifyFirst':
+    'Чтобы проголосовать, сначала подтвердите, кто вы: каждый человек голосует в каждой категории один раз. Это займёт минуту, после чего вы вернётесь к этому бюллетеню. Ваш адрес никогда не хранится вместе с вашим голосом.',
+  'vote.closed': 'Эта премия сейчас не принимает голоса.',
+  'vote.intro':
+    'Выберите одного номинанта в каждой категории, в которой хотите проголосовать, и отправьте бюллетень один раз кнопкой внизу. Категорию можно пропустить.',
+  'vote.final': 'По правилам этой премии голос окончательный: после отправки его нельзя изменить.',
+  'vote.lastCounts':
+    'По правилам этой премии до закрытия голосования можно проголосовать в категории снова: засчитывается последний голос.',
+  'vote.skip': 'Не голосовать в этой категории',
+  'vote.keep': 'Оставить прежний голос',
+  'vote.voted': 'Вы уже проголосовали здесь.',
+  'vote.votedChange': 'Вы уже проголосовали здесь. Новый выбор заменит прежний голос.',
+  'vote.allVoted': 'Вы проголосовали во всех категориях этого направления. Спасибо!',
+  'vote.noNominees': 'В этой категории пока нет номинантов.',
+  'vote.receiptNote': 'После отправки вы получите квитанцию на каждый голос, чтобы позже проверить, что он засчитан.',
+  'vote.submit': 'Отправить мои голоса',
+  'vote.errorSummary': 'Эти голоса не записаны:',
+  'vote.back': 'Все направления: {award}',
+  'vote.error.none': 'Выберите номинанта хотя бы в одной категории.',
+  'vote.error.voted':
+    'Вы уже проголосовали в этой категории, и ваш первый голос остаётся в силе. Ничего не изменилось.',
+  'vote.error.closed': 'Голосование сейчас закрыто: этот голос не записан.',
+  'vote.error.gone': 'Этого номинанта больше нет в бюллетене: этот голос не записан. Выберите снова.',
+  'vote.error.changed':
+    'Ваш бюллетень тем временем изменился: этот голос не записан. Обновите страницу и попробуйте снова.',
+  'vote.error.expired': 'Срок действия формы истёк: этот голос не записан. Обновите страницу и проголосуйте снова.',
+  'vote.error.busy': 'Сервис перегружен: этот голос не записан. Попробуйте чуть позже.',
+  'vote.error.limit':
+    'Слишком много голосов отсюда за короткое время: этот голос не записан. Подождите несколько минут и попробуйте снова.',
+  'vote.error.failed': 'На нашей стороне произошла ошибка: этот голос не записан.',
+
+  'receipts.title': 'Спасибо: ваши голоса записаны',
+  'receipts.keep':
+    'Сохраните эти квитанции. По квитанции можно проверить во время голосования и после него, что ваш бюллетень есть в опубликованном журнале бюллетеней и засчитан. Квитанция не раскрывает, кто вы, но показывает голос тому, у кого она есть.',
+  'receipts.notStored':
+    'Премия не хранит ваши квитанции: запишите их, скопируйте или сделайте снимок экрана прямо сейчас.',
+  'receipts.mailed': 'Копия каждой квитанции также отправлена на подтверждённый вами адрес.',
+  'receipts.crumb': 'Ваши квитанции',
+  'receipts.receipt': 'Квитанция',
+  'receipts.category': 'Категория',
+  'receipts.choice': 'Ваш выбор',
+  'receipts.check': 'Проверить эту квитанцию',
+  'receipts.checkIn': 'Проверить квитанцию: {category}',
+  'receipts.notRecorded': 'Не записано',
+  'receipts.more': 'Голосовать в другом направлении',
+
+  'receipt.title': 'Проверка квитанции',
+  'receipt.intro':
+    'Введите квитанцию, чтобы увидеть бюллетень, который она подтверждает, засчитан ли он, и доказательство того, что он есть в опубликованном журнале бюллетеней.',
+  'receipt.label': 'Квитанция',
+  'receipt.hint': '32 буквы и цифры группами по четыре, как в вашей квитанции; дефисы, пробелы и регистр не важны.',
+  'receipt.submit': 'Проверить',
+  'receipt.error.format': 'Это не квитанция: в квитанции 32 знака — латинские буквы (от a до z) и цифры (от 2 до 7).',
+  'receipt.error.unknown': 'В этой премии нет бюллетеня с такой квитанцией. Проверьте, нет ли опечатки.',
+  'receipt.category': 'Категория',
+  'receipt.nominee': 'Номинант',
+  'receipt.status': 'Статус',
+  'receipt.batch': 'Пакет журнала бюллетеней',
+  'receipt.status.counted': 'Засчитан',
+  'receipt.status.flagged': 'Засчитан; отмечен организаторами для проверки',
+  'receipt.status.voided': 'Аннулирован организаторами: не засчитывается',
+  'receipt.status.superseded':
+    'Заменён вашим более поздним голосом в этой категории, который засчитывается вместо него',
+  'receipt.notYet': 'пока не в журнале',
+  'receipt.verified': 'Проверено: в пакете {batch} журнала бюллетеней, дерево размером {size}, корень {root}.',
+  'receipt.unverified':
+    'Доказательство для этого бюллетеня не сошлось с последней контрольной точкой. Пожалуйста, сообщите организаторам.',
+  'receipt.pending':
+    'Записан. Он войдёт в следующую контрольную точку журнала бюллетеней (в течение {minutes} мин. или после {ballots} бюллетеней, как сказано в правилах премии); тогда можно будет проверить доказательство.',
+  'receipt.proof': 'Доказательство для самостоятельной проверки',
+  'receipt.tracker': 'Трекер (SHA-256 квитанции)',
+  'receipt.ids': 'Идентификаторы категории и номинанта в листе',
+  'receipt.leafIndex': 'Номер листа',
+  'receipt.leafHash': 'Хеш листа',
+  'receipt.path': 'Путь, от листа вверх',
+  'receipt.pathEmpty': 'пустой: в журнале только этот бюллетень',
+  'receipt.treeSize': 'Размер дерева',
+  'receipt.root': 'Корень',
+  'receipt.json': 'Эта проверка в формате JSON',
+  'receipt.checkpoints': 'Контрольные точки журнала бюллетеней (JSON)',
+  'receipt.howLink': 'Как проверить самостоятельно',
+  'receipt.another': 'Проверить другую квитанцию',
+  'receipt.how': 'Как проверить квитанцию самостоятельно',
+  'receipt.how.tracker':
+    'Запишите квитанцию без дефисов строчными буквами. Её SHA-256 в шестнадцатеричном виде — это трекер: только он хранится вместе с бюллетенем.',
+  'receipt.how.leaf':
+    'Хеш листа — это SHA-256 от байта 0x00, за которым следует JSON бюллетеня {"category":"…","nominee":"…","tracker":"…"} с идентификаторами из ответа JSON, в этом порядке и без пробелов.',
+  'receipt.how.path':
+    'Объедините его с хешами пути, как сказано в RFC 9162 (раздел 2.1.3.2): каждый шаг — SHA-256 от байта 0x01, за которым следуют левый и правый хеши.',
+  'receipt.how.root':
+    'Результат должен совпасть с корнем контрольной точки, опубликованной премией; каждая контрольная точка — событие открытого журнала событий премии.',
+  'receipt.how.spec':
+    'Форматы описаны вместе с тестовыми векторами в файле docs/audit.md исходного кода Laurel (разделы 8–13).',
+
   'error.title': 'Ошибка {status}',
   'error.home': 'На главную страницу',
   'error.not-found': 'Такой страницы, премии или категории нет.',
@@ -524,6 +725,7 @@ const ru: Dictionary = {
   'error.nomination-limit':
     'Вы уже сделали в этой категории столько номинаций, сколько можно одному человеку. Ничего не изменилось.',
   'error.roll-format': 'Введите двенадцать букв и цифр вашего личного кода.',
+  'error.already-voted': 'Вы уже проголосовали в этой категории. Ничего не изменилось.',
 };
 
 const ky: Dictionary = {
@@ -754,6 +956,111 @@ const ky: Dictionary = {
   'done.rejected': 'Номинант четке кагылды.',
   'done.merged': 'Номинанттар бириктирилди.',
 
+  'award.vote': 'Добуш берүү',
+  'award.voteIn': 'Добуш берүү: {track}',
+  'award.voteIntro':
+    'Добуш берүү ачык: ар бир багыттын бардык категориялары үчүн бир бюллетень бар, ар бир категорияда бир гана жолу добуш бересиз.',
+  'award.receipt': 'Дүмүрчөктү текшерүү',
+  'category.vote': 'Бул категорияда добуш берүү',
+
+  'vote.title': 'Добуш берүү: {track}',
+  'vote.verifyFirst':
+    'Добуш берүү үчүн адегенде өзүңүздү ырастаңыз: ар бир адам ар бир категорияда бир гана жолу добуш берет. Бул бир мүнөттөй убакыт алат, андан кийин ушул бюллетенге кайтасыз. Дарегиңиз эч качан добушуңуз менен бирге сакталбайт.',
+  'vote.closed': 'Бул сыйлык азыр добуш кабыл албайт.',
+  'vote.intro':
+    'Добуш бергиңиз келген ар бир категорияда бир номинантты тандап, бюллетенди төмөндөгү баскыч менен бир жолу жөнөтүңүз. Категорияны өткөрүп жиберсеңиз да болот.',
+  'vote.final': 'Бул сыйлыктын эрежеси боюнча берилген добуш өзгөрбөйт: жөнөтүлгөндөн кийин аны алмаштырууга болбойт.',
+  'vote.lastCounts':
+    'Бул сыйлыктын эрежеси боюнча добуш берүү жабылганга чейин категорияда кайра добуш берсеңиз болот: акыркы добушуңуз эсептелет.',
+  'vote.skip': 'Бул категорияда добуш бербейм',
+  'vote.keep': 'Мурунку добушумду калтыруу',
+  'vote.voted': 'Сиз бул жерде добуш бергенсиз.',
+  'vote.votedChange': 'Сиз бул жерде добуш бергенсиз. Жаңы тандоо мурунку добушуңуздун ордун басат.',
+  'vote.allVoted': 'Сиз бул багыттын бардык категорияларында добуш бердиңиз. Рахмат!',
+  'vote.noNominees': 'Бул категорияда азырынча номинанттар жок.',
+  'vote.receiptNote':
+    'Жөнөткөндөн кийин ар бир добуш үчүн дүмүрчөк аласыз: анын жардамы менен добушуңуз эсептелгенин кийин текшере аласыз.',
+  'vote.submit': 'Добуштарымды жөнөтүү',
+  'vote.errorSummary': 'Бул добуштар катталган жок:',
+  'vote.back': '{award}: бардык багыттар',
+  'vote.error.none': 'Жок дегенде бир категорияда номинантты тандаңыз.',
+  'vote.error.voted':
+    'Сиз бул категорияда мурда эле добуш бергенсиз, биринчи добушуңуз күчүндө калат. Эч нерсе өзгөргөн жок.',
+  'vote.error.closed': 'Азыр добуш берүү жабык: бул добуш катталган жок.',
+  'vote.error.gone': 'Бул номинант мындан ары бюллетенде жок: бул добуш катталган жок. Кайра тандаңыз.',
+  'vote.error.changed':
+    'Ушул убакыттын ичинде бюллетениңиз өзгөрдү: бул добуш катталган жок. Баракты жаңыртып, кайра аракет кылыңыз.',
+  'vote.error.expired': 'Форманын мөөнөтү бүттү: бул добуш катталган жок. Баракты жаңыртып, кайра добуш бериңиз.',
+  'vote.error.busy': 'Кызмат азыр бош эмес: бул добуш катталган жок. Бир аздан кийин кайра аракет кылыңыз.',
+  'vote.error.limit':
+    'Бул жерден бир убакта өтө көп добуш келди: бул добуш катталган жок. Бир нече мүнөт күтүп, кайра аракет кылыңыз.',
+  'vote.error.failed': 'Биз тараптан ката кетти: бул добуш катталган жок.',
+
+  'receipts.title': 'Рахмат: добуштарыңыз катталды',
+  'receipts.keep':
+    'Бул дүмүрчөктөрдү сактап коюңуз. Дүмүрчөк менен добуш берүү учурунда да, андан кийин да бюллетениңиз жарыяланган бюллетендер журналында бар экенин жана эсептелгенин текшере аласыз. Дүмүрчөк сиздин ким экениңизди ачыкка чыгарбайт, бирок аны кармаган адамга добушуңузду көрсөтөт.',
+  'receipts.notStored':
+    'Сыйлык дүмүрчөктөрүңүздү сактабайт: аларды азыр жазып алыңыз, көчүрүп алыңыз же экрандын сүрөтүн тартып алыңыз.',
+  'receipts.mailed': 'Ар бир дүмүрчөктүн көчүрмөсү сиз ырастаган дарекке да жөнөтүлдү.',
+  'receipts.crumb': 'Дүмүрчөктөрүңүз',
+  'receipts.receipt': 'Дүмүрчөк',
+  'receipts.category': 'Категория',
+  'receipts.choice': 'Сиздин тандооңуз',
+  'receipts.check': 'Бул дүмүрчөктү текшерүү',
+  'receipts.checkIn': 'Дүмүрчөктү текшерүү: {category}',
+  'receipts.notRecorded': 'Катталган жок',
+  'receipts.more': 'Башка багытта добуш берүү',
+
+  'receipt.title': 'Дүмүрчөктү текшерүү',
+  'receipt.intro':
+    'Дүмүрчөк каттаган бюллетенди, анын эсептелгенин же эсептелбегенин жана жарыяланган бюллетендер журналында бар экенинин далилин көрүү үчүн дүмүрчөктү жазыңыз.',
+  'receipt.label': 'Дүмүрчөк',
+  'receipt.hint':
+    'Дүмүрчөгүңүздөгүдөй төрттөн топтолгон 32 тамга жана сан; сызыкчалар, боштуктар жана баш тамгалар мааниге ээ эмес.',
+  'receipt.submit': 'Текшерүү',
+  'receipt.error.format':
+    'Бул дүмүрчөк эмес: дүмүрчөктө 32 белги бар — латын тамгалары (a дан z га чейин) жана сандар (2 ден 7 ге чейин).',
+  'receipt.error.unknown': 'Бул сыйлыкта мындай дүмүрчөгү бар бюллетень жок. Жазууда ката жокпу, текшериңиз.',
+  'receipt.category': 'Категория',
+  'receipt.nominee': 'Номинант',
+  'receipt.status': 'Абалы',
+  'receipt.batch': 'Бюллетендер журналынын топтому',
+  'receipt.status.counted': 'Эсептелди',
+  'receipt.status.flagged': 'Эсептелди; уюштуруучулар текшерүү үчүн белгилешти',
+  'receipt.status.voided': 'Уюштуруучулар жокко чыгарды: эсептелбейт',
+  'receipt.status.superseded':
+    'Бул категориядагы кийинки добушуңуз менен алмаштырылды: анын ордуна кийинкиси эсептелет',
+  'receipt.notYet': 'азырынча журналда жок',
+  'receipt.verified': 'Текшерилди: бюллетендер журналынын {batch}-топтомунда, дарактын өлчөмү {size}, тамыры {root}.',
+  'receipt.unverified':
+    'Бул бюллетендин далили акыркы бакылоо чекити менен дал келген жок. Сураныч, уюштуруучуларга кабарлаңыз.',
+  'receipt.pending':
+    'Катталды. Ал бюллетендер журналынын кийинки бакылоо чекитине кирет (сыйлыктын эрежеси боюнча {minutes} мүнөттүн ичинде же {ballots} бюллетень топтолгондо); далилин ошондо текшерсеңиз болот.',
+  'receipt.proof': 'Өзүңүз текшерүү үчүн далил',
+  'receipt.tracker': 'Трекер (дүмүрчөктүн SHA-256 хеши)',
+  'receipt.ids': 'Жалбырактагы категориянын жана номинанттын идентификаторлору',
+  'receipt.leafIndex': 'Жалбырактын номери',
+  'receipt.leafHash': 'Жалбырактын хеши',
+  'receipt.path': 'Жол, жалбырактан өйдө карай',
+  'receipt.pathEmpty': 'бош: журналда ушул бир гана бюллетень бар',
+  'receipt.treeSize': 'Дарактын өлчөмү',
+  'receipt.root': 'Тамыры',
+  'receipt.json': 'Бул текшерүү JSON түрүндө',
+  'receipt.checkpoints': 'Бюллетендер журналынын бакылоо чекиттери (JSON)',
+  'receipt.howLink': 'Өзүңүз кантип текшересиз',
+  'receipt.another': 'Башка дүмүрчөктү текшерүү',
+  'receipt.how': 'Дүмүрчөктү өзүңүз кантип текшересиз',
+  'receipt.how.tracker':
+    'Дүмүрчөктү сызыкчаларсыз, кичине тамгалар менен жазыңыз. Анын он алтылык SHA-256 хеши — трекер: бюллетень менен бирге ал гана сакталат.',
+  'receipt.how.leaf':
+    'Жалбырактын хеши — 0x00 байты жана андан кийин бюллетендин {"category":"…","nominee":"…","tracker":"…"} JSON жазуусу үчүн эсептелген SHA-256 хеши; идентификаторлорду JSON жообунан алып, ушул тартипте жана боштуксуз жазыңыз.',
+  'receipt.how.path':
+    'Аны жолдун хештери менен RFC 9162 (2.1.3.2-бөлүм) боюнча айкалыштырыңыз: ар бир кадам — 0x01 байты, сол хеш жана оң хеш үчүн эсептелген SHA-256 хеши.',
+  'receipt.how.root':
+    'Жыйынтык сыйлык жарыялаган бакылоо чекитинин тамырына барабар болушу керек; ар бир бакылоо чекити — сыйлыктын ачык окуялар журналындагы окуя.',
+  'receipt.how.spec':
+    'Форматтар тест векторлору менен Laurel булак кодундагы docs/audit.md файлында (8–13-бөлүмдөр) сүрөттөлгөн.',
+
   'error.title': 'Ката {status}',
   'error.home': 'Башкы баракка өтүү',
   'error.not-found': 'Мындай барак, сыйлык же категория жок.',
@@ -782,6 +1089,7 @@ const ky: Dictionary = {
   'error.nomination-limit':
     'Сиз бул категорияда бир адам бере ала турган сунуштардын баарын бердиңиз. Эч нерсе өзгөргөн жок.',
   'error.roll-format': 'Жеке кодуңуздун он эки тамгасын жана санын жазыңыз.',
+  'error.already-voted': 'Сиз бул категорияда мурда эле добуш бергенсиз. Эч нерсе өзгөргөн жок.',
 };
 
 export const MESSAGES: Record<Lang, Dictionary> = { en, ru, ky };

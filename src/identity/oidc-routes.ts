@@ -36,8 +36,8 @@ import { VoterToken } from './routes';
 import { issueVoterSession } from './sessions';
 import { requireMethod, rulesOf } from './verify';
 
-/** The voter session of the pages: the token itself, HttpOnly so scripts never see it. */
-export const VOTER_COOKIE = 'laurel_voter';
+export { VOTER_COOKIE } from './sessions';
+import { VOTER_COOKIE } from './sessions';
 /** Binds a login to the browser that started it, so nobody can finish their own login in someone else's browser. */
 const LOGIN_COOKIE = 'laurel_oidc';
 /** Spent and expired logins are kept a day, so a late callback is told "expired" rather than "unknown". */

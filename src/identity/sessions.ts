@@ -8,6 +8,8 @@ import type { AppDeps } from '../deps';
 import { ApiError } from '../errors';
 
 export const VOTER_SESSION_MINUTES = 60;
+/** The cookie that carries the voter token on pages (HttpOnly, Secure, SameSite=Lax). */
+export const VOTER_COOKIE = 'laurel_voter';
 const ISSUER = 'laurel';
 
 export const voterAudience = (ceremonyId: string) => `laurel:voter:${ceremonyId}`;

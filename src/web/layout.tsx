@@ -56,6 +56,8 @@ export const CSS = [
   'ul.plain{list-style:none;padding:0;margin:.5rem 0}ul.plain li{margin:.3rem 0}ul.plain a[aria-current]{font-weight:700}.pages a{display:inline-block;padding:.4rem 0}',
   'form.tight{margin:.5rem 0}.group{border-top:2px solid #b5b5b5;margin-top:1rem}details{margin:.4rem 0}summary{cursor:pointer}',
   'code{font-size:.9em;word-break:break-all}',
+  'label.choice .name{font-weight:600}.receipt{font:600 1.3rem/1.6 ui-monospace,Menlo,Consolas,"Liberation Mono",monospace;letter-spacing:.04em;margin:.2rem 0 .5rem}',
+  'ol.hashes{padding-left:1.8rem;margin:.3rem 0}.verified{font-weight:600}',
   'footer{border-top:1px solid #b5b5b5;margin-top:1rem;font-size:.95rem}',
   'footer p{margin:.3rem 0}',
 ].join('');

@@ -160,6 +160,10 @@ export interface AwardView {
   tracks: TrackItem[];
   /** Nominations are open now (phase and window, on the database clock): each category gets a Nominate link. */
   nominating: boolean;
+  /** Voting is open now (phase and window, on the database clock): each track gets a Vote link. */
+  voting: boolean;
+  /** The vote has opened: receipts can be checked. */
+  receipts: boolean;
 }
 
 export function AwardPage({ t, lang, award }: { t: Translate; lang: Lang; award: AwardView }) {
@@ -215,12 +219,29 @@ export function AwardPage({ t, lang, award }: { t: Translate; lang: Lang; award:
             <a href={`/a/${encodeURIComponent(award.slug)}/nominations/mine`}>{t('award.mine')}</a>
           </p>
         ) : null}
+        {award.voting ? <p>{t('award.voteIntro')}</p> : null}
+        {award.receipts ? (
+          <p>
+            <a href={`/a/${encodeURIComponent(award.slug)}/receipt`}>{t('award.receipt')}</a>
+          </p>
+        ) : null}
         {award.tracks.map((track) => (
           <>
             <h3 id={`track-${track.slug}`} lang={langOf(track.name, lang)}>
               {track.name.text}
             </h3>
             <Paragraphs text={track.description} page={lang} class="muted" />
+            {award.voting ? (
+              <p>
+                <a
+                  class="button"
+                  href={`/a/${encodeURIComponent(award.slug)}/vote/${encodeURIComponent(track.slug)}`}
+                  aria-label={t('award.voteIn', { track: track.name.text })}
+                >
+                  {t('award.vote')}
+                </a>
+              </p>
+            ) : null}
             <ul class="cards">
               {track.categories.map((cat) => (
                 <li>
@@ -266,6 +287,8 @@ export interface CategoryView {
   award: { slug: string; name: Picked; phase: string };
   /** Nominations are open now: the page links to the nominate form. */
   nominating: boolean;
+  /** Voting is open now: the category's place on its track's ballot. */
+  voteHref?: string | undefined;
   track: Picked;
   slug: string;
   name: Picked;
@@ -328,6 +351,13 @@ export function CategoryPage({ t, lang, view }: { t: Translate; lang: Lang; view
         <p>
           <a class="button" href={`${awardHref}/${encodeURIComponent(view.slug)}/nominate`}>
             {t('category.nominate')}
+          </a>
+        </p>
+      ) : null}
+      {view.voteHref ? (
+        <p>
+          <a class="button" href={view.voteHref}>
+            {t('category.vote')}
           </a>
         </p>
       ) : null}

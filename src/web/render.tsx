@@ -61,6 +61,7 @@ export function errorMessageKey(err: ApiError): MessageKey {
     case 'wrong-method':
     case 'token-spent':
     case 'nomination-limit':
+    case 'already-voted':
       return `error.${err.code}`;
     case 'csrf-failed':
       return 'error.csrf';

@@ -23,6 +23,7 @@ import { ApiError } from '../errors';
 import type { Env } from '../http/router';
 import { type Lang, translator } from '../i18n/messages';
 import { actorIn, isSiteOrganizer, requestOrganizerCode, signInOrganizer } from '../organizers/service';
+import { ballotPageRoutes, checksReceipts, takingVotes } from './ballot';
 import { pickText, safeHttpUrl, type Picked } from './format';
 import { moderationRoutes } from './moderation';
 import {
@@ -102,8 +103,11 @@ export function webRoutes(deps: AppDeps) {
     const locales = localesOf(rows.ceremony);
     const lang = pageLang(c, locales);
     const t = translator(lang);
-    const nominating = takingNominations(rows.ceremony, await deps.store.readNow());
-    const view = awardView(rows, lang, locales[0] ?? lang, nominating);
+    const now = await deps.store.readNow();
+    const view = awardView(rows, lang, locales[0] ?? lang, {
+      nominating: takingNominations(rows.ceremony, now),
+      voting: takingVotes(rows.ceremony, now),
+    });
     return render(
       c,
       200,
@@ -113,6 +117,8 @@ export function webRoutes(deps: AppDeps) {
   });
 
   // Before the category page: /a/:slug/verify and the other words reserved for these pages are not categories.
+  // The ballot first: a track may be called like a page of the voter routes (/a/:slug/vote/nominate).
+  web.route('/', ballotPageRoutes(deps));
   web.route('/', voterRoutes(deps));
 
   web.get('/a/:slug/:category', async (c) => {
@@ -128,9 +134,13 @@ export function webRoutes(deps: AppDeps) {
       if (!cat) continue;
       const catText = cat as unknown as Named;
       const content = contentOf(rows.ceremony);
+      const now = await deps.store.readNow();
       const view: CategoryView = {
         award: { slug: award.slug, name: pickText(content.name, lang, fallback), phase: award.phase },
-        nominating: takingNominations(rows.ceremony, await deps.store.readNow()),
+        nominating: takingNominations(rows.ceremony, now),
+        voteHref: takingVotes(rows.ceremony, now)
+          ? `/a/${encodeURIComponent(award.slug)}/vote/${encodeURIComponent(track.slug)}#cat-${cat.slug}`
+          : undefined,
         track: pickText((track as unknown as Named).name, lang, fallback),
         slug: cat.slug,
         name: pickText(catText.name, lang, fallback),
@@ -327,7 +337,12 @@ export function webRoutes(deps: AppDeps) {
   return web;
 }
 
-function awardView(rows: AwardRows, lang: Lang, fallback: string, nominating: boolean): AwardView {
+function awardView(
+  rows: AwardRows,
+  lang: Lang,
+  fallback: string,
+  open: { nominating: boolean; voting: boolean },
+): AwardView {
   const award = publicAward(rows);
   const content = contentOf(rows.ceremony);
   const text = (t: LocalizedText | undefined): Picked => pickText(t, lang, fallback);
@@ -342,7 +357,8 @@ function awardView(rows: AwardRows, lang: Lang, fallback: string, nominating: bo
     phase: award.phase,
     timeZone: award.timeZone,
     windows: windowsOf(rows.ceremony),
-    nominating,
+    ...open,
+    receipts: checksReceipts(rows.ceremony),
     tracks: award.tracks.map((track) => {
       const tc = track as unknown as Named;
       return {

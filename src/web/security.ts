@@ -13,7 +13,7 @@ import { ApiError } from '../errors';
 import type { Env } from '../http/router';
 import { isLang, type Lang } from '../i18n/messages';
 import { timingSafeEqual } from '../identity/codes';
-import { VOTER_COOKIE } from '../identity/oidc-routes';
+import { VOTER_COOKIE } from '../identity/sessions';
 import { readVoterSession, type VoterSession } from '../identity/sessions';
 import { type OrganizerPrincipal, principalFromToken } from '../organizers/service';
 import { chooseLang } from './format';
