@@ -365,6 +365,39 @@ describe('flag, void and restore', () => {
   });
 });
 
+describe('flags at close', () => {
+  it('freezes flags when voting closes and publishes the flagged trackers with the finalists', async () => {
+    const env = await testEnv({ env: { TRUST_PROXY: 'x-forwarded-for' } });
+    const id = await openVote(env, 'frozen-flags');
+    const org = await signIn(env, 'org@example.org', id);
+    const crowd: string[] = [];
+    for (let i = 1; i <= 5; i++)
+      crowd.push(await ballot(env, id, 'frozen-flags', `f${i}`, 'mentor', 'a', `203.0.113.${i}`));
+    await ballot(env, id, 'frozen-flags', 'other', 'mentor', 'b', '198.51.100.7');
+    const { groups } = await (await get(env, '/api/ceremonies/frozen-flags/review/groups', org)).json();
+    const network = groups[0].network as string;
+    expect(
+      (await post(env, '/api/ceremonies/frozen-flags/review/flag', { network, reason: 'automated' }, bearer(org)))
+        .status,
+    ).toBe(200);
+
+    await movePhase(env, await requireAward(env, id), 'judging', 'cli', 'hand');
+    const [computed] = await eventsOf(env, id, 'finalists.computed');
+    expect((computed!.payload as { flagged: string[] }).flagged).toEqual([...crowd].sort());
+
+    const before = await snapshot(env);
+    const late = await post(
+      env,
+      '/api/ceremonies/frozen-flags/review/flag',
+      { network, reason: 'automated' },
+      bearer(org),
+    );
+    expect(late.status).toBe(409);
+    expect((await late.json()).code).toBe('wrong-phase');
+    expect(await snapshot(env)).toEqual(before);
+  });
+});
+
 describe('turnout and counts', () => {
   it('keeps per-nominee counts from the public until results are published, unless the rules say otherwise', async () => {
     const env = await testEnv();

@@ -83,6 +83,15 @@ export async function finishClose(deps: AppDeps, ceremonyId: string): Promise<Fi
       ]),
     ),
   });
+  const flagged = (
+    await db
+      .selectFrom('ballots')
+      .select('tracker')
+      .where('ceremony_id', '=', ceremonyId)
+      .where('status', '=', 'flagged')
+      .orderBy('tracker')
+      .execute()
+  ).map((r) => r.tracker);
   const wildcardReason = new Map(named.filter((r) => r.why === 'wildcard').map((r) => [r.nominee_id, r.reason]));
   const rows = result.categories.flatMap((cat) =>
     cat.finalists.map((f, position) => ({
@@ -108,6 +117,8 @@ export async function finishClose(deps: AppDeps, ceremonyId: string): Promise<Fi
             finalists: cat.finalists.map((f) => ({ nominee: f.nominee, why: f.why })),
           })),
           tieBreaks: result.tieBreaks as unknown as Record<string, unknown>[],
+          // The flags are frozen at close and published here: the ballots that count but are suspect.
+          flagged,
           sealKeyDestroyed: true,
         },
       },

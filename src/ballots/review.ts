@@ -31,6 +31,9 @@ import { newId } from '../store/ids';
 
 /** Organizers review ballots while the vote runs and while the jury judges; from finalization the flags freeze. */
 export const REVIEW_PHASES = ['voting', 'judging'] as const;
+export const FLAG_PHASES = ['voting'] as const;
+const flagsFrozen = () =>
+  new ApiError('wrong-phase', 'Flags are frozen since voting closed; void or restore ballots instead.');
 
 /**
  * Why ballots are voided. `nominee-withdrawn` is set only by a nominee's withdrawal (src/ballots/withdrawal.ts):
@@ -117,6 +120,8 @@ interface Change {
   reason: string;
   by: 'network' | 'trackers';
   note?: string;
+  /** Phases the change is allowed in (default REVIEW_PHASES). */
+  phases?: readonly string[];
 }
 
 async function commitStatusChange(deps: AppDeps, award: AwardRows, change: Change, actor: string) {
@@ -140,8 +145,8 @@ async function commitStatusChange(deps: AppDeps, award: AwardRows, change: Chang
   const event = await commitChange(deps.store, deps.clock, {
     chain: c.id,
     event: { actor, type: change.type, payload },
-    precondition: ceremonyIs(db, c.id, REVIEW_PHASES),
-    refused: wrongPhase,
+    precondition: ceremonyIs(db, c.id, change.phases ?? REVIEW_PHASES),
+    refused: change.phases ? flagsFrozen : wrongPhase,
     changes: [
       ...statusChangeStatements(db, {
         ceremonyId: c.id,
@@ -172,7 +177,9 @@ export async function flagNetwork(
   input: { network: string; agent?: string; reason: FlagReason; note?: string },
   actor: string,
 ): Promise<ReviewAction> {
-  requireReviewPhase(award);
+  // Flags are frozen when voting closes (and published with the finalists); voids and restores go on until
+  // finalization.
+  if (award.ceremony.phase !== 'voting') throw flagsFrozen();
   const trackers = await trackersOfNetwork(deps.store.db, award.ceremony.id, input.network, input.agent, ['counted']);
   if (trackers.length === 0) throw new ApiError('not-found', 'No counted ballots came from that network group.');
   return commitStatusChange(
@@ -185,6 +192,7 @@ export async function flagNetwork(
       change: 'flagged',
       ballotReason: input.reason,
       type: 'ballots.flagged',
+      phases: FLAG_PHASES,
       reason: input.reason,
       by: 'network',
       note: input.note,
