@@ -8,7 +8,7 @@
 import type { Child } from 'hono/jsx';
 import type { Lang, MessageKey, Translate } from '../i18n/messages';
 import type { Picked } from './format';
-import { Crumbs, Flash, langOf, Text } from './pages';
+import { AlertList, AwardCrumbs, Flash, langOf, Text } from './pages';
 
 export interface AwardRef {
   slug: string;
@@ -117,14 +117,11 @@ export function VerifyPage({
   const href = awardHref(view.award);
   return (
     <>
-      <Crumbs
+      <AwardCrumbs
         t={t}
         lang={lang}
-        trail={[
-          { href: '/', label: t('nav.awards') },
-          { href, label: view.award.name },
-          { href: verifyHref(view.award.slug, view.returnTo), label: t('verify.title') },
-        ]}
+        award={view.award}
+        trail={[{ href: verifyHref(view.award.slug, view.returnTo), label: t('verify.title') }]}
       />
       <h1>{t('verify.title')}</h1>
       {errors.form ? (
@@ -206,14 +203,11 @@ export function VerifyCodePage({
   const href = awardHref(view.award);
   return (
     <>
-      <Crumbs
+      <AwardCrumbs
         t={t}
         lang={lang}
-        trail={[
-          { href: '/', label: t('nav.awards') },
-          { href, label: view.award.name },
-          { href: verifyHref(view.award.slug, view.returnTo), label: t('verify.title') },
-        ]}
+        award={view.award}
+        trail={[{ href: verifyHref(view.award.slug, view.returnTo), label: t('verify.title') }]}
       />
       <h1>{t('verify.codeTitle')}</h1>
       {error ? null : (
@@ -294,12 +288,11 @@ function NominateCrumbs({ t, lang, view, last }: { t: Translate; lang: Lang; vie
   const href = awardHref(view.award);
   const cat = `${href}/${encodeURIComponent(view.category.slug)}`;
   return (
-    <Crumbs
+    <AwardCrumbs
       t={t}
       lang={lang}
+      award={view.award}
       trail={[
-        { href: '/', label: t('nav.awards') },
-        { href, label: view.award.name },
         { href: cat, label: view.category.name },
         { href: `${cat}/nominate`, label: last },
       ]}
@@ -445,18 +438,13 @@ export function NominatePage({
         </Flash>
       ) : null}
       {wrong.length ? (
-        <div class="alert" role="alert" aria-labelledby="error-summary">
-          <h2 id="error-summary" class="summary-title">
-            {t('nominate.errorSummary')}
-          </h2>
-          <ul>
-            {wrong.map((f) => (
-              <li>
-                <a href={`#${fieldAnchor(f, view)}`}>{errors[f]}</a>
-              </li>
-            ))}
-          </ul>
-        </div>
+        <AlertList
+          id="error-summary"
+          title={t('nominate.errorSummary')}
+          items={wrong.map((f) => (
+            <a href={`#${fieldAnchor(f, view)}`}>{errors[f]}</a>
+          ))}
+        />
       ) : null}
       <p>{t('nominate.intro')}</p>
       <p class="muted">{t('nominate.cap', { count: view.cap })}</p>
@@ -592,14 +580,11 @@ const statusKey = (n: MyNominationItem): MessageKey =>
 function MineCrumbs({ t, lang, award }: { t: Translate; lang: Lang; award: AwardRef }) {
   const href = awardHref(award);
   return (
-    <Crumbs
+    <AwardCrumbs
       t={t}
       lang={lang}
-      trail={[
-        { href: '/', label: t('nav.awards') },
-        { href, label: award.name },
-        { href: `${href}/nominations/mine`, label: t('mine.title') },
-      ]}
+      award={award}
+      trail={[{ href: `${href}/nominations/mine`, label: t('mine.title') }]}
     />
   );
 }

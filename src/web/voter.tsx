@@ -13,12 +13,12 @@
 import { Hono } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import type { CategoryRow, CeremonyRow } from '../../db/schema';
-import { type AwardRows, isListed, type NomineeContent } from '../ceremonies/model';
-import type { LocalizedText, Rules } from '../ceremonies/schemas';
+import { isListed, type NomineeContent } from '../ceremonies/model';
+import type { LocalizedText } from '../ceremonies/schemas';
 import type { AppDeps } from '../deps';
 import { ApiError } from '../errors';
 import type { Env } from '../http/router';
-import { type Lang, type MessageKey, type Translate, translator } from '../i18n/messages';
+import { type MessageKey, type Translate } from '../i18n/messages';
 import { EmailError, normalizeEmail } from '../identity/normalize';
 import { requestEmailCode, verifyEmailCode } from '../identity/verify';
 import { findCategory, myNominations, submitNomination } from '../nominations/service';
@@ -27,18 +27,17 @@ import { clientAddress } from '../roll/client';
 import { verifyRollCode } from '../roll/service';
 import { formatInstant, pickText, sameSitePath } from './format';
 import {
+  type AwardPage,
   type C,
-  contentOf,
+  openAwardPage,
+  rulesOf,
   csrfFailed,
   errorMessageKey,
-  localesOf,
   privatePage,
-  publishedAward,
   render,
 } from './render';
-import { csrfToken, currentVoter, originGuard, pageLang, startVoterSession, verifiedForm } from './security';
+import { csrfToken, currentVoter, originGuard, startVoterSession, verifiedForm } from './security';
 import {
-  type AwardRef,
   type MyNominationItem,
   MinePage,
   MineVerifyFirst,
@@ -68,8 +67,6 @@ export function takingNominations(
   );
 }
 
-const rulesOf = (award: AwardRows) => JSON.parse(award.ceremony.rules) as Rules;
-
 /** Longest texts of a nomination, as the API's schema has them. */
 const MAX_LENGTH: Partial<Record<NominateField, number>> = {
   name: 200,
@@ -86,32 +83,14 @@ function fieldOfPath(path: string): NominateField | undefined {
   return (NOMINATE_FIELDS as readonly string[]).includes(last) ? (last as NominateField) : undefined;
 }
 
-interface Page {
-  award: AwardRows;
-  lang: Lang;
-  t: Translate;
-  fallback: string;
-  ref: AwardRef;
-}
+type Page = AwardPage;
 
 export function voterRoutes(deps: AppDeps) {
   const web = new Hono<Env>();
   const sameOrigin = originGuard(deps);
 
   /** The published award with the page language chosen among its locales. */
-  const open = async (c: C): Promise<Page> => {
-    const award = await publishedAward(deps, c.req.param('slug') ?? '');
-    const locales = localesOf(award.ceremony);
-    const lang = pageLang(c, locales);
-    const fallback = locales[0] ?? lang;
-    return {
-      award,
-      lang,
-      t: translator(lang),
-      fallback,
-      ref: { slug: award.ceremony.slug, name: pickText(contentOf(award.ceremony).name, lang, fallback) },
-    };
-  };
+  const open = (c: C): Promise<Page> => openAwardPage(deps, c);
 
   const awardPath = (p: Page) => `/a/${encodeURIComponent(p.award.ceremony.slug)}`;
 
