@@ -15,7 +15,7 @@ import type { AppDeps } from '../deps';
 import { ApiError } from '../errors';
 import type { Env } from '../http/router';
 import { type Lang, type MessageKey, type Translate, translator } from '../i18n/messages';
-import { canManage, type OrganizerPrincipal } from '../organizers/service';
+import { manageAward, type OrganizerPrincipal } from '../organizers/service';
 import { isStorageUnavailable } from '../store/store';
 import { pickText } from './format';
 import { Layout } from './layout';
@@ -139,9 +139,7 @@ export async function publishedAward(deps: AppDeps, slug: string): Promise<Award
 
 /** The award, when the signed-in organizer may manage it; a 403 page otherwise. */
 export async function managedAward(deps: AppDeps, who: OrganizerPrincipal, slug: string): Promise<AwardRows> {
-  const award = await requireAward(deps, slug);
-  if (!canManage(who, award.ceremony.id)) throw new ApiError('forbidden', 'You are not an organizer of this award.');
-  return award;
+  return (await manageAward(deps, who, slug)).award;
 }
 
 export const rulesOf = (award: AwardRows) => JSON.parse(award.ceremony.rules) as Rules;
