@@ -45,6 +45,25 @@ export function Flash({ kind, id, children }: { kind: 'notice' | 'alert'; id?: s
   );
 }
 
+/** The email address field of a sign-in or verification form; `describedBy` names the message about it, if any. */
+export function EmailInput({ value, describedBy }: { value?: string | undefined; describedBy?: string | undefined }) {
+  return (
+    <input
+      id="email"
+      name="email"
+      type="email"
+      autocomplete="email"
+      inputmode="email"
+      spellcheck={false}
+      required
+      maxlength={254}
+      value={value}
+      aria-invalid={describedBy ? 'true' : undefined}
+      aria-describedby={describedBy}
+    />
+  );
+}
+
 /** The crumbs of a page below an award: all awards, the award, then the rest of the trail. */
 export function AwardCrumbs({
   t,
@@ -455,18 +474,7 @@ export function LoginPage({
       <form method="post" action="/organizer/login">
         <input type="hidden" name="_csrf" value={token} />
         <label for="email">{t('login.email')}</label>
-        <input
-          id="email"
-          name="email"
-          type="email"
-          autocomplete="email"
-          inputmode="email"
-          spellcheck={false}
-          required
-          maxlength={254}
-          aria-invalid={error ? 'true' : undefined}
-          aria-describedby={error ? 'form-error' : undefined}
-        />
+        <EmailInput describedBy={error ? 'form-error' : undefined} />
         <button type="submit">{t('login.send')}</button>
       </form>
     </>

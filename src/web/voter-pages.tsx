@@ -8,7 +8,7 @@
 import type { Child } from 'hono/jsx';
 import type { Lang, MessageKey, Translate } from '../i18n/messages';
 import type { Picked } from './format';
-import { AlertList, AwardCrumbs, Flash, langOf, Text } from './pages';
+import { AlertList, AwardCrumbs, EmailInput, Flash, langOf, Text } from './pages';
 
 export interface AwardRef {
   slug: string;
@@ -81,19 +81,7 @@ function EmailForm({
       <Hidden token={token} returnTo={view.returnTo} />
       <label for="email">{t('verify.email')}</label>
       <FieldError id="email-error" message={error} />
-      <input
-        id="email"
-        name="email"
-        type="email"
-        autocomplete="email"
-        inputmode="email"
-        spellcheck={false}
-        required
-        maxlength={254}
-        value={email}
-        aria-invalid={error ? 'true' : undefined}
-        aria-describedby={describedBy(error && 'email-error')}
-      />
+      <EmailInput value={email} describedBy={describedBy(error && 'email-error')} />
       <button type="submit">{t('verify.send')}</button>
     </form>
   );
