@@ -288,13 +288,22 @@ function NominateCrumbs({ t, lang, view, last }: { t: Translate; lang: Lang; vie
   );
 }
 
+/** The crumbs and heading of every variant of the nominate page. */
+function NominateHeader({ t, lang, view }: { t: Translate; lang: Lang; view: NominateView }) {
+  return (
+    <>
+      <NominateCrumbs t={t} lang={lang} view={view} last={t('award.nominate')} />
+      <h1>{t('nominate.title', { category: view.category.name.text })}</h1>
+    </>
+  );
+}
+
 /** The nominate page of someone not verified yet: why, and the way to verify and come back. */
 export function NominateVerifyFirst({ t, lang, view }: { t: Translate; lang: Lang; view: NominateView }) {
   const back = `${awardHref(view.award)}/${encodeURIComponent(view.category.slug)}/nominate`;
   return (
     <>
-      <NominateCrumbs t={t} lang={lang} view={view} last={t('award.nominate')} />
-      <h1>{t('nominate.title', { category: view.category.name.text })}</h1>
+      <NominateHeader t={t} lang={lang} view={view} />
       <p>{t('nominate.verifyFirst')}</p>
       <p>
         <a class="button" href={verifyHref(view.award.slug, back)}>
@@ -309,8 +318,7 @@ export function NominateVerifyFirst({ t, lang, view }: { t: Translate; lang: Lan
 export function NominateClosed({ t, lang, view }: { t: Translate; lang: Lang; view: NominateView }) {
   return (
     <>
-      <NominateCrumbs t={t} lang={lang} view={view} last={t('award.nominate')} />
-      <h1>{t('nominate.title', { category: view.category.name.text })}</h1>
+      <NominateHeader t={t} lang={lang} view={view} />
       <Flash kind="alert">{t('nominate.closed')}</Flash>
       <p>
         <a href={`${awardHref(view.award)}/${encodeURIComponent(view.category.slug)}`}>
@@ -325,8 +333,7 @@ export function NominateClosed({ t, lang, view }: { t: Translate; lang: Lang; vi
 export function NominateUsed({ t, lang, view }: { t: Translate; lang: Lang; view: NominateView }) {
   return (
     <>
-      <NominateCrumbs t={t} lang={lang} view={view} last={t('award.nominate')} />
-      <h1>{t('nominate.title', { category: view.category.name.text })}</h1>
+      <NominateHeader t={t} lang={lang} view={view} />
       <Flash kind="notice">{t('nominate.used')}</Flash>
       <p>
         <a href={`${awardHref(view.award)}/nominations/mine`}>{t('award.mine')}</a>
@@ -418,8 +425,7 @@ export function NominatePage({
   const chosen = values.nominee ?? '';
   return (
     <>
-      <NominateCrumbs t={t} lang={lang} view={view} last={t('award.nominate')} />
-      <h1>{t('nominate.title', { category: view.category.name.text })}</h1>
+      <NominateHeader t={t} lang={lang} view={view} />
       {alert ? (
         <Flash kind="alert" id="form-error">
           {alert}

@@ -147,6 +147,15 @@ export function voterRoutes(deps: AppDeps) {
   /** Refusals that belong on the form; anything else (5xx) goes to the error page. */
   const onForm = (err: unknown): err is ApiError => err instanceof ApiError && err.status < 500;
 
+  /** A posted verification form that passed the CSRF checks, with its award page and view; null otherwise. */
+  const verifyPost = async (c: C) => {
+    privatePage(c);
+    const form = await verifiedForm(c, sameOrigin);
+    if (!form) return null;
+    const p = await open(c);
+    return { form, p, view: await verifyView(c, p, form.return_to) };
+  };
+
   web.get('/a/:slug/verify', async (c) => {
     privatePage(c);
     const p = await open(c);
@@ -155,11 +164,9 @@ export function voterRoutes(deps: AppDeps) {
   });
 
   web.post('/a/:slug/verify/email', async (c) => {
-    privatePage(c);
-    const form = await verifiedForm(c, sameOrigin);
-    if (!form) return csrfFailed(c);
-    const p = await open(c);
-    const view = await verifyView(c, p, form.return_to);
+    const posted = await verifyPost(c);
+    if (!posted) return csrfFailed(c);
+    const { form, p, view } = posted;
     const email = (form.email ?? '').trim();
     if (!email || email.length > 254)
       return verifyPage(c, p, 400, view, { email, errors: { email: p.t('error.email') } });
@@ -179,11 +186,9 @@ export function voterRoutes(deps: AppDeps) {
   });
 
   web.post('/a/:slug/verify/code', async (c) => {
-    privatePage(c);
-    const form = await verifiedForm(c, sameOrigin);
-    if (!form) return csrfFailed(c);
-    const p = await open(c);
-    const view = await verifyView(c, p, form.return_to);
+    const posted = await verifyPost(c);
+    if (!posted) return csrfFailed(c);
+    const { form, p, view } = posted;
     const email = (form.email ?? '').trim();
     const codePage = (status: ContentfulStatusCode, error: string) =>
       render(
@@ -209,11 +214,9 @@ export function voterRoutes(deps: AppDeps) {
   });
 
   web.post('/a/:slug/verify/roll', async (c) => {
-    privatePage(c);
-    const form = await verifiedForm(c, sameOrigin);
-    if (!form) return csrfFailed(c);
-    const p = await open(c);
-    const view = await verifyView(c, p, form.return_to);
+    const posted = await verifyPost(c);
+    if (!posted) return csrfFailed(c);
+    const { form, p, view } = posted;
     let session: { token: string; expiresAt: number };
     try {
       const clientKey = await deps.wrapper.mac('client-address', clientAddress(c, deps.config));
