@@ -4,13 +4,10 @@ import { listEvents } from '../src/audit/log';
 import { leafHash, verifyConsistency, verifyInclusion } from '../src/audit/merkle';
 import { writeCheckpoint } from '../src/ballots/checkpoint';
 import { ballotsTick } from '../src/ballots/close';
-import { createAward, movePhase, requireAward } from '../src/ceremonies/service';
+import { movePhase, requireAward } from '../src/ceremonies/service';
 import { AwardDefinition } from '../src/ceremonies/schemas';
-import { emailIdentity, personKey } from '../src/identity/people';
-import { issueVoterSession } from '../src/identity/sessions';
 import { type TestEnv, post, testEnv } from './helpers';
-
-const nonce = () => crypto.randomUUID().replace(/-/g, '');
+import { nonce, openVote as openAward, voterToken } from './support/awards';
 
 function award(slug: string, everyBallots = 1000) {
   return AwardDefinition.parse({
@@ -35,17 +32,10 @@ function award(slug: string, everyBallots = 1000) {
   });
 }
 
-async function openVote(env: TestEnv, slug: string, everyBallots?: number) {
-  const { id } = await createAward(env, award(slug, everyBallots), 'cli');
-  await movePhase(env, await requireAward(env, id), 'nominating', 'cli', 'hand');
-  await movePhase(env, await requireAward(env, id), 'voting', 'cli', 'hand');
-  return id;
-}
+const openVote = (env: TestEnv, slug: string, everyBallots?: number) => openAward(env, award(slug, everyBallots));
 
 async function vote(env: TestEnv, id: string, slug: string, who: string, nominee: string) {
-  const a = await requireAward(env, id);
-  const key = await personKey(env, a.ceremony, emailIdentity(`${who}@example.kg`));
-  const { token } = await issueVoterSession(env, { ceremonyId: id, personKey: key, method: 'email' });
+  const token = await voterToken(env, id, who);
   const res = await post(
     env,
     `/api/ceremonies/${slug}/ballots`,

@@ -9,13 +9,12 @@ import { trackerOf } from '../src/audit/receipts';
 import { writeCheckpoint } from '../src/ballots/checkpoint';
 import { Rules } from '../src/ceremonies/schemas';
 import { createAward, movePhase, requireAward } from '../src/ceremonies/service';
-import { issueVoterSession } from '../src/identity/sessions';
-import { example, latestCode, smallAward, snapshot, testClock, testEnv, type TestEnv } from './helpers';
+import { example, smallAward, snapshot, testClock, testEnv, type TestEnv } from './helpers';
+import { Browser, ORIGIN, bytes, h1Count, verifyVoter, voterWithKey as voterOf } from './support/pages';
 
 const SLUG = 'stem4all-2024';
 const TRACK = 'mentoring-her';
 const BALLOT = `/a/${SLUG}/vote/${TRACK}`;
-const ORIGIN = 'http://localhost';
 const TRACK_CATEGORIES = [
   'best-mentor',
   'best-mentee',
@@ -23,59 +22,6 @@ const TRACK_CATEGORIES = [
   'best-regional-mentee',
   'best-motivator-mentor',
 ];
-
-/** A tiny cookie jar: keeps what Set-Cookie says, sends it back. */
-class Browser {
-  readonly jar = new Map<string, string>();
-  constructor(private readonly env: TestEnv) {}
-
-  private remember(res: Response) {
-    for (const line of res.headers.getSetCookie()) {
-      const [pair = ''] = line.split(';');
-      const eq = pair.indexOf('=');
-      const name = pair.slice(0, eq).trim();
-      const value = pair.slice(eq + 1).trim();
-      if (/max-age=0/i.test(line) || value === '') this.jar.delete(name);
-      else this.jar.set(name, value);
-    }
-  }
-
-  private cookies(): Record<string, string> {
-    return this.jar.size ? { cookie: [...this.jar].map(([k, v]) => `${k}=${v}`).join('; ') } : {};
-  }
-
-  async get(path: string) {
-    const res = await this.env.app.request(path, { headers: this.cookies() });
-    this.remember(res);
-    return res;
-  }
-
-  /** Posts a form as a browser on this site would: Origin set, `_csrf` from the cookie unless told otherwise. */
-  async post(
-    path: string,
-    fields: Record<string, string>,
-    opts: { origin?: string | null; csrf?: string | null } = {},
-  ) {
-    const body = new URLSearchParams(fields);
-    const csrf = opts.csrf === undefined ? this.jar.get('laurel_csrf') : opts.csrf;
-    if (csrf !== null && csrf !== undefined) body.set('_csrf', csrf);
-    const origin = opts.origin === undefined ? ORIGIN : opts.origin;
-    const res = await this.env.app.request(path, {
-      method: 'POST',
-      headers: {
-        'content-type': 'application/x-www-form-urlencoded',
-        ...(origin ? { origin } : {}),
-        ...this.cookies(),
-      },
-      body: body.toString(),
-    });
-    this.remember(res);
-    return res;
-  }
-}
-
-const h1Count = (html: string) => (html.match(/<h1[\s>]/g) ?? []).length;
-const bytes = (html: string) => new TextEncoder().encode(html).length;
 
 /** The nonces of a ballot form, by category slug. */
 function noncesOf(html: string): Record<string, string> {
@@ -124,26 +70,10 @@ async function marksIn(ceremonyId: string) {
 }
 
 /** A browser that verified for the award through the email code pages, coming back to `returnTo`. */
-async function verifiedVoter(email: string, returnTo = BALLOT) {
-  const b = new Browser(env);
-  await b.get(`/a/${SLUG}/verify?return_to=${encodeURIComponent(returnTo)}`);
-  expect((await b.post(`/a/${SLUG}/verify/email`, { email, return_to: returnTo })).status).toBe(200);
-  const code = await latestCode(env, email);
-  clock.advance(1000);
-  const res = await b.post(`/a/${SLUG}/verify/code`, { email, code, return_to: returnTo });
-  expect(res.status).toBe(303);
-  expect(res.headers.get('location')).toBe(returnTo);
-  return b;
-}
+const verifiedVoter = (email: string, returnTo = BALLOT) => verifyVoter(env, SLUG, email, { returnTo, clock });
 
 /** A browser holding a voter session of a made-up person (no mail round trip). */
-async function voterWithKey(personKey: string, ceremonyId = stemId, slug = SLUG) {
-  const b = new Browser(env);
-  const { token } = await issueVoterSession(env, { ceremonyId, personKey, method: 'email' });
-  b.jar.set('laurel_voter', token);
-  await b.get(`/a/${slug}`);
-  return b;
-}
+const voterWithKey = (personKey: string, ceremonyId = stemId, slug = SLUG) => voterOf(env, slug, ceremonyId, personKey);
 
 beforeAll(async () => {
   clock = testClock();

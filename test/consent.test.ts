@@ -21,9 +21,9 @@ import {
   testEnv,
   usingPostgres,
 } from './helpers';
+import { Browser } from './support/pages';
 
 const SLUG = 'consent-award';
-const ORIGIN = 'http://localhost';
 const DAY = 86_400_000;
 
 const AIDA = { name: 'Aida Toktosunova', email: 'aida.t@example.kg' };
@@ -36,52 +36,6 @@ const ZARINA = {
   guardianEmail: 'parent.of.zarina@example.kg',
   reason: 'Zarina won the regional robotics olympiad',
 };
-
-/** A tiny cookie jar: keeps what Set-Cookie says and sends it back, as a browser on this site would. */
-class Browser {
-  readonly jar = new Map<string, string>();
-  constructor(private readonly env: TestEnv) {}
-
-  private remember(res: Response) {
-    for (const line of res.headers.getSetCookie()) {
-      const [pair = ''] = line.split(';');
-      const eq = pair.indexOf('=');
-      this.jar.set(pair.slice(0, eq).trim(), pair.slice(eq + 1).trim());
-    }
-  }
-
-  private cookies(): Record<string, string> {
-    return this.jar.size ? { cookie: [...this.jar].map(([k, v]) => `${k}=${v}`).join('; ') } : {};
-  }
-
-  async get(path: string, headers: Record<string, string> = {}) {
-    const res = await this.env.app.request(path, { headers: { ...this.cookies(), ...headers } });
-    this.remember(res);
-    return res;
-  }
-
-  async post(
-    path: string,
-    fields: Record<string, string>,
-    opts: { origin?: string | null; csrf?: string | null } = {},
-  ) {
-    const body = new URLSearchParams(fields);
-    const csrf = opts.csrf === undefined ? this.jar.get('laurel_csrf') : opts.csrf;
-    if (csrf) body.set('_csrf', csrf);
-    const origin = opts.origin === undefined ? ORIGIN : opts.origin;
-    const res = await this.env.app.request(path, {
-      method: 'POST',
-      headers: {
-        'content-type': 'application/x-www-form-urlencoded',
-        ...(origin ? { origin } : {}),
-        ...this.cookies(),
-      },
-      body: body.toString(),
-    });
-    this.remember(res);
-    return res;
-  }
-}
 
 interface Fixture {
   env: TestEnv;

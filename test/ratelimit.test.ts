@@ -9,25 +9,10 @@ import {
 import { purgeThrottles } from '../src/abuse/repository';
 import { ThrottleStore } from '../src/abuse/store';
 import { createApp } from '../src/app';
-import { createAward, movePhase, requireAward } from '../src/ceremonies/service';
-import { emailIdentity, personKey } from '../src/identity/people';
-import { issueVoterSession } from '../src/identity/sessions';
 import { type TestEnv, bearer, smallAward, snapshot, testClock, testEnv } from './helpers';
+import { nonce, openVote as openAward, voterToken } from './support/awards';
 
-async function openVote(env: TestEnv, slug: string) {
-  const { id } = await createAward(env, smallAward(slug), 'cli');
-  await movePhase(env, await requireAward(env, id), 'nominating', 'cli', 'hand');
-  await movePhase(env, await requireAward(env, id), 'voting', 'cli', 'hand');
-  return id;
-}
-
-async function voterToken(env: TestEnv, id: string, who: string) {
-  const a = await requireAward(env, id);
-  const key = await personKey(env, a.ceremony, emailIdentity(`${who}@example.kg`));
-  return (await issueVoterSession(env, { ceremonyId: id, personKey: key, method: 'email' })).token;
-}
-
-const nonce = () => crypto.randomUUID().replace(/-/g, '');
+const openVote = (env: TestEnv, slug: string) => openAward(env, smallAward(slug));
 
 type App = ReturnType<typeof createApp>;
 const cast = (app: App, slug: string, token: string, from: string, nominee = 'aida', n = nonce()) =>

@@ -5,10 +5,9 @@ import { statusChangeStatements } from '../src/abuse/repository';
 import { writeCheckpoint } from '../src/ballots/checkpoint';
 import { createAward, movePhase, requireAward } from '../src/ceremonies/service';
 import { AwardDefinition } from '../src/ceremonies/schemas';
-import { emailIdentity, personKey } from '../src/identity/people';
-import { issueVoterSession } from '../src/identity/sessions';
 import { constraintViolation } from '../src/store/store';
 import { type TestEnv, bearer, post, signIn, snapshot, testEnv } from './helpers';
+import { nonce, openVote as openAward, voterToken } from './support/awards';
 
 function award(slug: string, rules: Record<string, unknown> = {}) {
   return AwardDefinition.parse({
@@ -38,20 +37,8 @@ function award(slug: string, rules: Record<string, unknown> = {}) {
   });
 }
 
-async function openVote(env: TestEnv, slug: string, rules: Record<string, unknown> = {}) {
-  const { id } = await createAward(env, award(slug, rules), 'cli');
-  await movePhase(env, await requireAward(env, id), 'nominating', 'cli', 'hand');
-  await movePhase(env, await requireAward(env, id), 'voting', 'cli', 'hand');
-  return id;
-}
-
-async function voterToken(env: TestEnv, id: string, who: string) {
-  const a = await requireAward(env, id);
-  const key = await personKey(env, a.ceremony, emailIdentity(`${who}@example.kg`));
-  return (await issueVoterSession(env, { ceremonyId: id, personKey: key, method: 'email' })).token;
-}
-
-const nonce = () => crypto.randomUUID().replace(/-/g, '');
+const openVote = (env: TestEnv, slug: string, rules: Record<string, unknown> = {}) =>
+  openAward(env, award(slug, rules));
 
 async function cast(
   env: TestEnv,

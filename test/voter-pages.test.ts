@@ -6,69 +6,24 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { Rules } from '../src/ceremonies/schemas';
 import { createAward, movePhase, requireAward } from '../src/ceremonies/service';
-import { issueVoterSession, readVoterSession } from '../src/identity/sessions';
+import { readVoterSession } from '../src/identity/sessions';
 import { addOrganizer } from '../src/organizers/service';
 import { importRoll } from '../src/roll/service';
 import { example, latestCode, smallAward, snapshot, testClock, testEnv, type TestEnv } from './helpers';
+import {
+  Browser,
+  ORIGIN,
+  bytes,
+  h1Count,
+  setCookie,
+  signInOrganizer,
+  verifyVoter,
+  voterWithKey as voterOf,
+} from './support/pages';
 
 const SLUG = 'stem4all-2024';
-const ORIGIN = 'http://localhost';
 const ORGANIZER = 'moderator@example.org';
 const MINUTE = 60_000;
-
-/** A tiny cookie jar: keeps what Set-Cookie says, sends it back. */
-class Browser {
-  readonly jar = new Map<string, string>();
-  constructor(private readonly env: TestEnv) {}
-
-  private remember(res: Response) {
-    for (const line of res.headers.getSetCookie()) {
-      const [pair = ''] = line.split(';');
-      const eq = pair.indexOf('=');
-      const name = pair.slice(0, eq).trim();
-      const value = pair.slice(eq + 1).trim();
-      if (/max-age=0/i.test(line) || value === '') this.jar.delete(name);
-      else this.jar.set(name, value);
-    }
-  }
-
-  private cookies(): Record<string, string> {
-    return this.jar.size ? { cookie: [...this.jar].map(([k, v]) => `${k}=${v}`).join('; ') } : {};
-  }
-
-  async get(path: string, headers: Record<string, string> = {}) {
-    const res = await this.env.app.request(path, { headers: { ...this.cookies(), ...headers } });
-    this.remember(res);
-    return res;
-  }
-
-  /** Posts a form as a browser on this site would: Origin set, `_csrf` from the cookie unless told otherwise. */
-  async post(
-    path: string,
-    fields: Record<string, string>,
-    opts: { origin?: string | null; csrf?: string | null } = {},
-  ) {
-    const body = new URLSearchParams(fields);
-    const csrf = opts.csrf === undefined ? this.jar.get('laurel_csrf') : opts.csrf;
-    if (csrf !== null && csrf !== undefined) body.set('_csrf', csrf);
-    const origin = opts.origin === undefined ? ORIGIN : opts.origin;
-    const res = await this.env.app.request(path, {
-      method: 'POST',
-      headers: {
-        'content-type': 'application/x-www-form-urlencoded',
-        ...(origin ? { origin } : {}),
-        ...this.cookies(),
-      },
-      body: body.toString(),
-    });
-    this.remember(res);
-    return res;
-  }
-}
-
-const h1Count = (html: string) => (html.match(/<h1[\s>]/g) ?? []).length;
-const bytes = (html: string) => new TextEncoder().encode(html).length;
-const setCookie = (res: Response, name: string) => res.headers.getSetCookie().find((c) => c.startsWith(`${name}=`));
 
 let env: TestEnv;
 let clock: ReturnType<typeof testClock>;
@@ -96,34 +51,13 @@ async function codeFor(address: string) {
 }
 
 /** A browser that verified for the STEM4ALL award through the pages. */
-async function verifiedVoter(email: string, slug = SLUG) {
-  const b = new Browser(env);
-  await b.get(`/a/${slug}/verify`);
-  expect((await b.post(`/a/${slug}/verify/email`, { email })).status).toBe(200);
-  const res = await b.post(`/a/${slug}/verify/code`, { email, code: await codeFor(email) });
-  expect(res.status).toBe(303);
-  expect(b.jar.get('laurel_voter')).toBeTruthy();
-  return b;
-}
+const verifiedVoter = (email: string, slug = SLUG) => verifyVoter(env, slug, email, { clock });
 
 /** A browser holding a voter session of a made-up person (no mail round trip). */
-async function voterWithKey(personKey: string, ceremonyId = stemId) {
-  const b = new Browser(env);
-  const { token } = await issueVoterSession(env, { ceremonyId, personKey, method: 'email' });
-  b.jar.set('laurel_voter', token);
-  await b.get(`/a/${SLUG}`);
-  return b;
-}
+const voterWithKey = (personKey: string, ceremonyId = stemId) => voterOf(env, SLUG, ceremonyId, personKey);
 
 /** Signs an organizer in through the pages. */
-async function organizer() {
-  const b = new Browser(env);
-  await b.get('/organizer/login');
-  expect((await b.post('/organizer/login', { email: ORGANIZER })).status).toBe(200);
-  const res = await b.post('/organizer/verify', { email: ORGANIZER, code: await codeFor(ORGANIZER) });
-  expect(res.status).toBe(303);
-  return b;
-}
+const organizer = () => signInOrganizer(env, ORGANIZER, { clock });
 
 async function nomineeNamed(name: string) {
   const rows = await env.store.db.selectFrom('nominees').selectAll().where('ceremony_id', '=', stemId).execute();

@@ -7,63 +7,10 @@ import { movePhase, requireAward, createAward } from '../src/ceremonies/service'
 import { addOrganizer } from '../src/organizers/service';
 import { sameSitePath } from '../src/web/format';
 import { example, latestCode, smallAward, snapshot, testEnv, type TestEnv } from './helpers';
+import { Browser, bytes, h1Count, signInOrganizer } from './support/pages';
 
 const SLUG = 'stem4all-2024';
-const ORIGIN = 'http://localhost';
 const ORGANIZER = 'org@example.org';
-
-/** A tiny cookie jar: keeps what Set-Cookie says, sends it back. */
-class Browser {
-  readonly jar = new Map<string, string>();
-  constructor(private readonly env: TestEnv) {}
-
-  private remember(res: Response) {
-    for (const line of res.headers.getSetCookie()) {
-      const [pair = ''] = line.split(';');
-      const eq = pair.indexOf('=');
-      const name = pair.slice(0, eq).trim();
-      const value = pair.slice(eq + 1).trim();
-      if (/max-age=0/i.test(line) || value === '') this.jar.delete(name);
-      else this.jar.set(name, value);
-    }
-  }
-
-  cookieHeader(): Record<string, string> {
-    return this.jar.size ? { cookie: [...this.jar].map(([k, v]) => `${k}=${v}`).join('; ') } : {};
-  }
-
-  async get(path: string, headers: Record<string, string> = {}) {
-    const res = await this.env.app.request(path, { headers: { ...this.cookieHeader(), ...headers } });
-    this.remember(res);
-    return res;
-  }
-
-  /** Posts a form as a browser on this site would: Origin set, `_csrf` from the cookie unless told otherwise. */
-  async post(
-    path: string,
-    fields: Record<string, string>,
-    opts: { origin?: string | null; csrf?: string | null } = {},
-  ) {
-    const body = new URLSearchParams(fields);
-    const csrf = opts.csrf === undefined ? this.jar.get('laurel_csrf') : opts.csrf;
-    if (csrf !== null && csrf !== undefined) body.set('_csrf', csrf);
-    const origin = opts.origin === undefined ? ORIGIN : opts.origin;
-    const res = await this.env.app.request(path, {
-      method: 'POST',
-      headers: {
-        'content-type': 'application/x-www-form-urlencoded',
-        ...(origin ? { origin } : {}),
-        ...this.cookieHeader(),
-      },
-      body: body.toString(),
-    });
-    this.remember(res);
-    return res;
-  }
-}
-
-const h1Count = (html: string) => (html.match(/<h1[\s>]/g) ?? []).length;
-const bytes = (html: string) => new TextEncoder().encode(html).length;
 
 let env: TestEnv;
 let awardId: string;
@@ -87,16 +34,7 @@ async function eventsOf(ceremonyId: string) {
 }
 
 /** Signs in through the pages and returns the browser holding the session cookie. */
-async function signedIn(email = ORGANIZER) {
-  const b = new Browser(env);
-  expect((await b.get('/organizer/login')).status).toBe(200);
-  expect((await b.post('/organizer/login', { email })).status).toBe(200);
-  const code = await latestCode(env, email);
-  const res = await b.post('/organizer/verify', { email, code });
-  expect(res.status).toBe(303);
-  expect(b.jar.get('laurel_session')).toBeTruthy();
-  return b;
-}
+const signedIn = (email = ORGANIZER) => signInOrganizer(env, email);
 
 beforeAll(async () => {
   env = await testEnv();

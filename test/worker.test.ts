@@ -29,6 +29,26 @@ describe.skipIf(usingPostgres)('Cloudflare Worker on D1 (Miniflare)', () => {
     return { status: res.status, body: text ? JSON.parse(text) : null, headers: res.headers };
   };
 
+  /** The six-digit code of the latest mail to an address in D1's outbox, of one kind when given. */
+  const mailedCode = async (to: string, kind?: string) => {
+    const mail = await d1
+      .prepare(
+        `select text_body from outbox where to_address = ?${kind ? ' and kind = ?' : ''} order by created_at desc`,
+      )
+      .bind(...(kind ? [to, kind] : [to]))
+      .first();
+    return /(\d{3}) (\d{3})/.exec(mail.text_body)!.slice(1).join('');
+  };
+
+  /** Signs the first organizer in by emailed code; returns the bearer token. */
+  const organizerToken = async () => {
+    expect((await call('/api/auth/code', { body: { email: 'first@example.org' } })).status).toBe(202);
+    const code = await mailedCode('first@example.org', 'organizer-code');
+    const session = await call('/api/auth/token', { body: { email: 'first@example.org', code } });
+    expect(session.status).toBe(200);
+    return session.body.token as string;
+  };
+
   beforeAll(async () => {
     const bundle = await bundleWorker();
     const script = bundle.outputFiles![0]!.text;
@@ -114,13 +134,7 @@ describe.skipIf(usingPostgres)('Cloudflare Worker on D1 (Miniflare)', () => {
   it('moves a phase from the Cron Trigger when its instant has passed', async () => {
     const boot = await d1.prepare('select count(*) as n from organizers').first();
     expect(boot.n).toBe(1);
-    expect((await call('/api/auth/code', { body: { email: 'first@example.org' } })).status).toBe(202);
-    const mail = await d1
-      .prepare('select text_body from outbox where to_address = ? order by created_at desc')
-      .bind('first@example.org')
-      .first();
-    const code = /(\d{3}) (\d{3})/.exec(mail.text_body)!.slice(1).join('');
-    const { token } = (await call('/api/auth/token', { body: { email: 'first@example.org', code } })).body;
+    const token = await organizerToken();
     const def = { ...example(), slug: 'cron-award', schedule: {} };
     expect((await call('/api/ceremonies', { body: def, token })).status).toBe(201);
     expect((await call('/api/ceremonies/cron-award/phase', { body: { to: 'nominating' }, token })).status).toBe(200);
@@ -142,13 +156,7 @@ describe.skipIf(usingPostgres)('Cloudflare Worker on D1 (Miniflare)', () => {
   });
 
   it('verifies a person by email code and takes a nomination on D1', async () => {
-    expect((await call('/api/auth/code', { body: { email: 'first@example.org' } })).status).toBe(202);
-    const mail = await d1
-      .prepare("select text_body from outbox where to_address = ? and kind = 'organizer-code' order by created_at desc")
-      .bind('first@example.org')
-      .first();
-    const code = /(\d{3}) (\d{3})/.exec(mail.text_body)!.slice(1).join('');
-    const { token } = (await call('/api/auth/token', { body: { email: 'first@example.org', code } })).body;
+    const token = await organizerToken();
     const def = { ...example(), slug: 'd1-nominations', schedule: {} };
     expect((await call('/api/ceremonies', { body: def, token })).status).toBe(201);
     expect((await call('/api/ceremonies/d1-nominations/phase', { body: { to: 'nominating' }, token })).status).toBe(
@@ -158,11 +166,7 @@ describe.skipIf(usingPostgres)('Cloudflare Worker on D1 (Miniflare)', () => {
     expect(
       (await call('/api/ceremonies/d1-nominations/verify/email', { body: { email: 'Voter.One@gmail.com' } })).status,
     ).toBe(202);
-    const voterMail = await d1
-      .prepare('select text_body from outbox where to_address = ? order by created_at desc')
-      .bind('Voter.One@gmail.com')
-      .first();
-    const voterCode = /(\d{3}) (\d{3})/.exec(voterMail.text_body)!.slice(1).join('');
+    const voterCode = await mailedCode('Voter.One@gmail.com');
     const verified = await call('/api/ceremonies/d1-nominations/verify/email/code', {
       body: { email: 'voterone@gmail.com', code: voterCode },
     });
@@ -189,13 +193,7 @@ describe.skipIf(usingPostgres)('Cloudflare Worker on D1 (Miniflare)', () => {
   });
 
   it('casts ballots on D1 and proves a receipt from the checkpoint the Cron Trigger writes', async () => {
-    expect((await call('/api/auth/code', { body: { email: 'first@example.org' } })).status).toBe(202);
-    const mail = await d1
-      .prepare("select text_body from outbox where to_address = ? and kind = 'organizer-code' order by created_at desc")
-      .bind('first@example.org')
-      .first();
-    const code = /(\d{3}) (\d{3})/.exec(mail.text_body)!.slice(1).join('');
-    const { token } = (await call('/api/auth/token', { body: { email: 'first@example.org', code } })).body;
+    const token = await organizerToken();
     const base = example();
     // A checkpoint as soon as one ballot is pending, so the next Cron Trigger writes one.
     const def = {
@@ -211,11 +209,7 @@ describe.skipIf(usingPostgres)('Cloudflare Worker on D1 (Miniflare)', () => {
     // A voter verified by the emailed code, read from D1's outbox.
     const email = 'ballot.voter@example.org';
     expect((await call('/api/ceremonies/d1-ballots/verify/email', { body: { email } })).status).toBe(202);
-    const voterMail = await d1
-      .prepare("select text_body from outbox where to_address = ? and kind = 'voter-code' order by created_at desc")
-      .bind(email)
-      .first();
-    const voterCode = /(\d{3}) (\d{3})/.exec(voterMail.text_body)!.slice(1).join('');
+    const voterCode = await mailedCode(email, 'voter-code');
     const verified = await call('/api/ceremonies/d1-ballots/verify/email/code', { body: { email, code: voterCode } });
     expect(verified.status).toBe(200);
     const voter = verified.body.token;

@@ -17,7 +17,7 @@ import {
   SlugParam,
   type Env,
 } from '../http/router';
-import { actorIn, canManage, principalFromToken } from '../organizers/service';
+import { manageAward, canManage, principalFromToken } from '../organizers/service';
 import { addWildcard, categoryFinalists, pickFinalists } from './organizer-finalists';
 import {
   FLAG_REASONS,
@@ -152,14 +152,6 @@ export function reviewRoutes(deps: AppDeps) {
   const app = newRouter();
   const auth = requireOrganizer(deps);
 
-  const managed = async (c: Context<Env>, slug: string) => {
-    const award = await requireAward(deps, slug);
-    const organizer = c.get('organizer');
-    if (!canManage(organizer, award.ceremony.id))
-      throw new ApiError('forbidden', 'You are not an organizer of this award.');
-    return { award, actor: actorIn(organizer, award.ceremony.id) };
-  };
-
   app.openapi(
     organizerRoute(auth, {
       method: 'get',
@@ -182,7 +174,7 @@ export function reviewRoutes(deps: AppDeps) {
       responses: { 200: json(z.object({ groups: z.array(ReviewGroup) }), 'The groups') },
     }),
     async (c) => {
-      const { award } = await managed(c, c.req.valid('param').slug);
+      const { award } = await manageAward(deps, c.get('organizer'), c.req.valid('param').slug);
       const q = c.req.valid('query');
       const groups = await reviewGroups(deps, award, { min: q.min, limit: q.limit, trackers: q.trackers === 'true' });
       return c.json({ groups }, 200);
@@ -201,7 +193,7 @@ export function reviewRoutes(deps: AppDeps) {
       responses: { 200: json(ReviewAction, 'Flagged') },
     }),
     async (c) => {
-      const { award, actor } = await managed(c, c.req.valid('param').slug);
+      const { award, actor } = await manageAward(deps, c.get('organizer'), c.req.valid('param').slug);
       return c.json(await flagNetwork(deps, award, c.req.valid('json'), actor), 200);
     },
   );
@@ -218,7 +210,7 @@ export function reviewRoutes(deps: AppDeps) {
       responses: { 200: json(ReviewAction, 'Voided') },
     }),
     async (c) => {
-      const { award, actor } = await managed(c, c.req.valid('param').slug);
+      const { award, actor } = await manageAward(deps, c.get('organizer'), c.req.valid('param').slug);
       return c.json(await voidBallots(deps, award, c.req.valid('json'), actor), 200);
     },
   );
@@ -238,7 +230,7 @@ export function reviewRoutes(deps: AppDeps) {
       responses: { 200: json(ReviewAction, 'Restored') },
     }),
     async (c) => {
-      const { award, actor } = await managed(c, c.req.valid('param').slug);
+      const { award, actor } = await manageAward(deps, c.get('organizer'), c.req.valid('param').slug);
       return c.json(await restoreBallots(deps, award, c.req.valid('json'), actor), 200);
     },
   );
@@ -283,7 +275,7 @@ export function reviewRoutes(deps: AppDeps) {
       },
     }),
     async (c) => {
-      const { award } = await managed(c, c.req.valid('param').slug);
+      const { award } = await manageAward(deps, c.get('organizer'), c.req.valid('param').slug);
       return c.json(await turnout(deps, award), 200);
     },
   );
@@ -347,7 +339,7 @@ export function reviewRoutes(deps: AppDeps) {
     }),
     async (c) => {
       const { slug, category } = c.req.valid('param');
-      const { award } = await managed(c, slug);
+      const { award } = await manageAward(deps, c.get('organizer'), slug);
       return c.json({ finalists: await categoryFinalists(deps, award, category) }, 200);
     },
   );
@@ -382,7 +374,7 @@ export function reviewRoutes(deps: AppDeps) {
     }),
     async (c) => {
       const { slug, category } = c.req.valid('param');
-      const { award, actor } = await managed(c, slug);
+      const { award, actor } = await manageAward(deps, c.get('organizer'), slug);
       const { event, finalists } = await pickFinalists(deps, award, category, c.req.valid('json').nominees, actor);
       return c.json({ event, finalists }, 200);
     },
@@ -413,7 +405,7 @@ export function reviewRoutes(deps: AppDeps) {
     }),
     async (c) => {
       const { slug, category } = c.req.valid('param');
-      const { award, actor } = await managed(c, slug);
+      const { award, actor } = await manageAward(deps, c.get('organizer'), slug);
       const { event, finalists } = await addWildcard(deps, award, category, c.req.valid('json'), actor);
       return c.json({ event, finalists }, 201);
     },

@@ -4,7 +4,7 @@ import { listEvents, chainHead } from '../audit/log';
 import type { AppDeps } from '../deps';
 import { ApiError } from '../errors';
 import { json, newRouter, organizerRoute, problems, requireOrganizer, SlugParam } from '../http/router';
-import { actorIn, canManage, isSiteOrganizer, principalFromToken } from '../organizers/service';
+import { actorIn, manageAward, canManage, isSiteOrganizer, principalFromToken } from '../organizers/service';
 import { deliveryReport } from '../mail/outbox';
 import { publicAward, rowsToDefinition } from './model';
 import { listCeremonies, loadAwardRows } from './repository';
@@ -49,14 +49,6 @@ export function ceremonyRoutes(deps: AppDeps) {
   const app = newRouter();
   const auth = requireOrganizer(deps);
   const { db } = deps.store;
-
-  /** Loads the award and checks the signed-in organizer may manage it. */
-  const managed = async (organizer: Parameters<typeof actorIn>[0], slug: string) => {
-    const award = await requireAward(deps, slug);
-    if (!canManage(organizer, award.ceremony.id))
-      throw new ApiError('forbidden', 'You are not an organizer of this award.');
-    return { award, actor: actorIn(organizer, award.ceremony.id) };
-  };
 
   app.openapi(
     createRoute({
@@ -145,7 +137,7 @@ export function ceremonyRoutes(deps: AppDeps) {
       },
     }),
     async (c) => {
-      const { award } = await managed(c.get('organizer'), c.req.valid('param').slug);
+      const { award } = await manageAward(deps, c.get('organizer'), c.req.valid('param').slug);
       return c.json(rowsToDefinition(award), 200);
     },
   );
@@ -165,7 +157,7 @@ export function ceremonyRoutes(deps: AppDeps) {
       },
     }),
     async (c) => {
-      const { award, actor } = await managed(c.get('organizer'), c.req.valid('param').slug);
+      const { award, actor } = await manageAward(deps, c.get('organizer'), c.req.valid('param').slug);
       const event = await replaceDefinition(deps, award, c.req.valid('json'), actor);
       return c.json({ event }, 200);
     },
@@ -183,7 +175,7 @@ export function ceremonyRoutes(deps: AppDeps) {
       },
     }),
     async (c) => {
-      const { award, actor } = await managed(c.get('organizer'), c.req.valid('param').slug);
+      const { award, actor } = await manageAward(deps, c.get('organizer'), c.req.valid('param').slug);
       const event = await updateRules(deps, award, c.req.valid('json'), actor);
       return c.json({ event }, 200);
     },
@@ -204,7 +196,7 @@ export function ceremonyRoutes(deps: AppDeps) {
       },
     }),
     async (c) => {
-      const { award, actor } = await managed(c.get('organizer'), c.req.valid('param').slug);
+      const { award, actor } = await manageAward(deps, c.get('organizer'), c.req.valid('param').slug);
       const event = await updateSchedule(deps, award, c.req.valid('json'), actor);
       return c.json({ event }, 200);
     },
@@ -230,7 +222,7 @@ export function ceremonyRoutes(deps: AppDeps) {
       },
     }),
     async (c) => {
-      const { award, actor } = await managed(c.get('organizer'), c.req.valid('param').slug);
+      const { award, actor } = await manageAward(deps, c.get('organizer'), c.req.valid('param').slug);
       const event = await movePhase(deps, award, c.req.valid('json').to, actor, 'hand');
       return c.json({ event }, 200);
     },
@@ -268,7 +260,7 @@ export function ceremonyRoutes(deps: AppDeps) {
     }),
     async (c) => {
       const { slug, category } = c.req.valid('param');
-      const { award, actor } = await managed(c.get('organizer'), slug);
+      const { award, actor } = await manageAward(deps, c.get('organizer'), slug);
       const { nominee, event } = await addNominee(deps, award, category, c.req.valid('json'), actor);
       return c.json({ id: nominee.id, event }, 201);
     },
@@ -301,7 +293,7 @@ export function ceremonyRoutes(deps: AppDeps) {
     }),
     async (c) => {
       const { slug, nominee } = c.req.valid('param');
-      const { award, actor } = await managed(c.get('organizer'), slug);
+      const { award, actor } = await manageAward(deps, c.get('organizer'), slug);
       const event = await updateNominee(deps, award, nominee, c.req.valid('json'), actor);
       return c.json({ event }, 200);
     },
@@ -342,7 +334,7 @@ export function ceremonyRoutes(deps: AppDeps) {
       },
     }),
     async (c) => {
-      const { award } = await managed(c.get('organizer'), c.req.valid('param').slug);
+      const { award } = await manageAward(deps, c.get('organizer'), c.req.valid('param').slug);
       const { after, limit } = c.req.valid('query');
       return c.json({ events: await listEvents(db, award.ceremony.id, { after, limit }) }, 200);
     },
@@ -360,7 +352,7 @@ export function ceremonyRoutes(deps: AppDeps) {
       },
     }),
     async (c) => {
-      const { award } = await managed(c.get('organizer'), c.req.valid('param').slug);
+      const { award } = await manageAward(deps, c.get('organizer'), c.req.valid('param').slug);
       return c.json((await deliveryReport(db, award.ceremony.id)) as unknown as Record<string, unknown>, 200);
     },
   );

@@ -19,7 +19,7 @@ import type { AppDeps } from '../deps';
 import { ApiError } from '../errors';
 import { json, newRouter, organizerRoute, problems, requireOrganizer, SlugParam, type Env } from '../http/router';
 import { type Lang, type MessageKey, translator } from '../i18n/messages';
-import { type OrganizerPrincipal, actorIn, canManage } from '../organizers/service';
+import { manageAward } from '../organizers/service';
 import { isStorageUnavailable } from '../store/store';
 import { formatInstant, pickText } from '../web/format';
 import { csrfToken, originGuard, pageLang, verifiedForm } from '../web/security';
@@ -98,14 +98,6 @@ export function consentRoutes(deps: AppDeps) {
   const app = newRouter();
   const auth = requireOrganizer(deps);
 
-  /** Loads the award and checks the signed-in organizer may manage it. */
-  const managed = async (organizer: OrganizerPrincipal, slug: string) => {
-    const award = await requireAward(deps, slug);
-    if (!canManage(organizer, award.ceremony.id))
-      throw new ApiError('forbidden', 'You are not an organizer of this award.');
-    return { award, actor: actorIn(organizer, award.ceremony.id) };
-  };
-
   app.openapi(
     organizerRoute(auth, {
       method: 'get',
@@ -118,7 +110,7 @@ export function consentRoutes(deps: AppDeps) {
       responses: { 200: json(z.object({ nominees: z.array(NomineeConsent) }), 'Consent status per nominee') },
     }),
     async (c) => {
-      const { award } = await managed(c.get('organizer'), c.req.valid('param').slug);
+      const { award } = await manageAward(deps, c.get('organizer'), c.req.valid('param').slug);
       const nominees = await consentOverview(deps, award);
       return c.json({ nominees: nominees as z.infer<typeof NomineeConsent>[] }, 200);
     },
@@ -140,7 +132,7 @@ export function consentRoutes(deps: AppDeps) {
     }),
     async (c) => {
       const { slug, nominee } = c.req.valid('param');
-      const { award, actor } = await managed(c.get('organizer'), slug);
+      const { award, actor } = await manageAward(deps, c.get('organizer'), slug);
       const event = await setContact(deps, award, nominee, c.req.valid('json'), actor);
       return c.json({ event }, 200);
     },
@@ -159,7 +151,7 @@ export function consentRoutes(deps: AppDeps) {
     }),
     async (c) => {
       const { slug, nominee } = c.req.valid('param');
-      const { award, actor } = await managed(c.get('organizer'), slug);
+      const { award, actor } = await manageAward(deps, c.get('organizer'), slug);
       const event = await requestConsent(deps, award, nominee, actor, c.req.valid('query').locale);
       return c.json({ event }, 202);
     },
@@ -180,7 +172,7 @@ export function consentRoutes(deps: AppDeps) {
     }),
     async (c) => {
       const { slug, nominee } = c.req.valid('param');
-      const { award, actor } = await managed(c.get('organizer'), slug);
+      const { award, actor } = await manageAward(deps, c.get('organizer'), slug);
       const event = await withdrawNominee(deps, award, nominee, {
         by: 'organizer',
         reason: c.req.valid('json').reason,
@@ -203,7 +195,7 @@ export function consentRoutes(deps: AppDeps) {
     }),
     async (c) => {
       const { slug, nominee } = c.req.valid('param');
-      const { award, actor } = await managed(c.get('organizer'), slug);
+      const { award, actor } = await manageAward(deps, c.get('organizer'), slug);
       const event = await eraseNominee(deps, award, nominee, actor);
       return c.json({ event }, 200);
     },

@@ -18,7 +18,7 @@ import type { AwardRows } from '../ceremonies/model';
 import type { AppDeps } from '../deps';
 import { ApiError } from '../errors';
 import { json, newRouter, organizerRoute, problems, requireOrganizer, SlugParam, type Env } from '../http/router';
-import { actorIn, canManage } from '../organizers/service';
+import { manageAward } from '../organizers/service';
 import { timingSafeEqual } from './codes';
 import {
   OIDC_LOGIN_TTL_MS,
@@ -229,11 +229,8 @@ export function oidcRoutes(deps: AppDeps) {
       },
     }),
     async (c) => {
-      const organizer = c.get('organizer');
-      const award = await requireAward(deps, c.req.valid('param').slug);
+      const { award, actor } = await manageAward(deps, c.get('organizer'), c.req.valid('param').slug);
       const ceremonyId = award.ceremony.id;
-      if (!canManage(organizer, ceremonyId)) throw new ApiError('forbidden', 'You are not an organizer of this award.');
-      const actor = actorIn(organizer, ceremonyId);
       const wrongPhase = () => new ApiError('wrong-phase', 'The client secret can change only until voting opens.');
       if (!(SECRET_PHASES as readonly string[]).includes(award.ceremony.phase)) throw wrongPhase();
       const wrapped = await deps.wrapper.wrap(

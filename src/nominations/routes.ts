@@ -1,6 +1,5 @@
 /** Nominations: verified people nominate while the award is nominating; organizers moderate, import and export. */
 import { createRoute, z } from '@hono/zod-openapi';
-import type { AwardRows } from '../ceremonies/model';
 import { requireAward } from '../ceremonies/service';
 import type { AppDeps } from '../deps';
 import { ApiError } from '../errors';
@@ -14,7 +13,7 @@ import {
   requireOrganizer,
 } from '../http/router';
 import { voterFromBearer } from '../identity/auth';
-import { type OrganizerPrincipal, actorIn, canManage } from '../organizers/service';
+import { manageAward } from '../organizers/service';
 import {
   Appended,
   CategoryParams,
@@ -44,14 +43,6 @@ import {
 export function nominationRoutes(deps: AppDeps) {
   const app = newRouter();
   const auth = requireOrganizer(deps);
-
-  /** Loads the award and checks the signed-in organizer may manage it. */
-  const managed = async (organizer: OrganizerPrincipal, slug: string): Promise<{ award: AwardRows; actor: string }> => {
-    const award = await requireAward(deps, slug);
-    if (!canManage(organizer, award.ceremony.id))
-      throw new ApiError('forbidden', 'You are not an organizer of this award.');
-    return { award, actor: actorIn(organizer, award.ceremony.id) };
-  };
 
   app.openapi(
     createRoute({
@@ -131,7 +122,7 @@ export function nominationRoutes(deps: AppDeps) {
       responses: { 200: json(ModerationQueue, 'The queue') },
     }),
     async (c) => {
-      const { award } = await managed(c.get('organizer'), c.req.valid('param').slug);
+      const { award } = await manageAward(deps, c.get('organizer'), c.req.valid('param').slug);
       return c.json(await moderationQueue(deps, award), 200);
     },
   );
@@ -149,7 +140,7 @@ export function nominationRoutes(deps: AppDeps) {
     }),
     async (c) => {
       const { slug, nominee } = c.req.valid('param');
-      const { award, actor } = await managed(c.get('organizer'), slug);
+      const { award, actor } = await manageAward(deps, c.get('organizer'), slug);
       return c.json({ event: await acceptNominee(deps, award, nominee, actor) }, 200);
     },
   );
@@ -169,7 +160,7 @@ export function nominationRoutes(deps: AppDeps) {
     }),
     async (c) => {
       const { slug, nominee } = c.req.valid('param');
-      const { award, actor } = await managed(c.get('organizer'), slug);
+      const { award, actor } = await manageAward(deps, c.get('organizer'), slug);
       return c.json({ event: await rejectNominee(deps, award, nominee, c.req.valid('json').reason, actor) }, 200);
     },
   );
@@ -189,7 +180,7 @@ export function nominationRoutes(deps: AppDeps) {
     }),
     async (c) => {
       const { slug, nominee } = c.req.valid('param');
-      const { award, actor } = await managed(c.get('organizer'), slug);
+      const { award, actor } = await manageAward(deps, c.get('organizer'), slug);
       return c.json({ event: await editNomineeTexts(deps, award, nominee, c.req.valid('json'), actor) }, 200);
     },
   );
@@ -210,7 +201,7 @@ export function nominationRoutes(deps: AppDeps) {
     }),
     async (c) => {
       const { slug, nominee } = c.req.valid('param');
-      const { award, actor } = await managed(c.get('organizer'), slug);
+      const { award, actor } = await manageAward(deps, c.get('organizer'), slug);
       return c.json({ event: await mergeNominee(deps, award, nominee, c.req.valid('json').into, actor) }, 200);
     },
   );
@@ -227,7 +218,7 @@ export function nominationRoutes(deps: AppDeps) {
       responses: { 200: { description: 'CSV', content: { 'text/csv': { schema: z.string() } } } },
     }),
     async (c) => {
-      const { award } = await managed(c.get('organizer'), c.req.valid('param').slug);
+      const { award } = await manageAward(deps, c.get('organizer'), c.req.valid('param').slug);
       return c.body(await exportNominationsCsv(deps, award), 200, {
         'content-type': 'text/csv; charset=utf-8',
         'content-disposition': `attachment; filename="${award.ceremony.slug}-nominees.csv"`,
@@ -256,7 +247,7 @@ export function nominationRoutes(deps: AppDeps) {
       },
     }),
     async (c) => {
-      const { award, actor } = await managed(c.get('organizer'), c.req.valid('param').slug);
+      const { award, actor } = await manageAward(deps, c.get('organizer'), c.req.valid('param').slug);
       const type = c.req.header('content-type') ?? '';
       if (!/^(text\/csv|text\/plain)\b/i.test(type))
         throw new ApiError('unsupported-media-type', 'Send the file as text/csv.');

@@ -1,11 +1,9 @@
 /** Organizer sign-in (emailed one-time code → Bearer token), bootstrap, and organizers of an award. */
 import { createRoute, z } from '@hono/zod-openapi';
 import type { AppDeps } from '../deps';
-import { ApiError } from '../errors';
 import { clientLocale, json, newRouter, organizerRoute, problems, requireOrganizer, SlugParam } from '../http/router';
-import { requireAward } from '../ceremonies/service';
 import { organizersOf, SITE_ROLE } from './repository';
-import { actorIn, addOrganizer, bootstrapOrganizer, canManage, requestOrganizerCode, signInOrganizer } from './service';
+import { addOrganizer, manageAward, bootstrapOrganizer, requestOrganizerCode, signInOrganizer } from './service';
 
 const Email = z.email().max(254).openapi({ example: 'organizer@example.org' });
 const EventHead = z.object({ seq: z.number().int(), hash: z.string() });
@@ -145,9 +143,7 @@ export function organizerRoutes(deps: AppDeps) {
       },
     }),
     async (c) => {
-      const award = await requireAward(deps, c.req.valid('param').slug);
-      if (!canManage(c.get('organizer'), award.ceremony.id))
-        throw new ApiError('forbidden', 'You are not an organizer of this award.');
+      const { award } = await manageAward(deps, c.get('organizer'), c.req.valid('param').slug);
       const rows = await organizersOf(deps.store.db, award.ceremony.id);
       return c.json(
         {
@@ -177,16 +173,8 @@ export function organizerRoutes(deps: AppDeps) {
       },
     }),
     async (c) => {
-      const award = await requireAward(deps, c.req.valid('param').slug);
-      const organizer = c.get('organizer');
-      if (!canManage(organizer, award.ceremony.id))
-        throw new ApiError('forbidden', 'You are not an organizer of this award.');
-      const result = await addOrganizer(
-        deps,
-        c.req.valid('json').email,
-        award.ceremony.id,
-        actorIn(organizer, award.ceremony.id),
-      );
+      const { award, actor } = await manageAward(deps, c.get('organizer'), c.req.valid('param').slug);
+      const result = await addOrganizer(deps, c.req.valid('json').email, award.ceremony.id, actor);
       return c.json({ pseudonym: result.pseudonym, event: result.event }, 201);
     },
   );

@@ -2,6 +2,8 @@
 import type { Compilable } from 'kysely';
 import { pseudonym } from '../audit/chain';
 import { SITE_CHAIN, commitChange, disclose } from '../audit/log';
+import type { AwardRows } from '../ceremonies/model';
+import { requireAward } from '../ceremonies/service';
 import type { AppDeps } from '../deps';
 import { ApiError } from '../errors';
 import { groupCode, issueCode, spendCode } from '../identity/codes';
@@ -115,6 +117,21 @@ export function actorIn(p: OrganizerPrincipal, ceremonyId: string | null): strin
 
 export function canManage(p: OrganizerPrincipal, ceremonyId: string): boolean {
   return p.roles.has(ceremonyId) || p.roles.has(SITE_ROLE);
+}
+
+/**
+ * Loads the award and checks the signed-in organizer may manage it (403 otherwise); returns it with the actor that
+ * organizer's changes to it are recorded under.
+ */
+export async function manageAward(
+  deps: AppDeps,
+  organizer: OrganizerPrincipal,
+  slug: string,
+): Promise<{ award: AwardRows; actor: string }> {
+  const award = await requireAward(deps, slug);
+  if (!canManage(organizer, award.ceremony.id))
+    throw new ApiError('forbidden', 'You are not an organizer of this award.');
+  return { award, actor: actorIn(organizer, award.ceremony.id) };
 }
 
 /** The one-time BOOTSTRAP_TOKEN makes the first site organizer where there is no shell (Workers). */

@@ -15,7 +15,7 @@ import {
   type Env,
 } from '../http/router';
 import { VoterToken } from '../identity/routes';
-import { actorIn, canManage, type OrganizerPrincipal } from '../organizers/service';
+import { manageAward } from '../organizers/service';
 import { clientAddress } from '../http/client';
 import { DELIVERIES, MAX_ROLL_ROWS, MAX_SHEET_PEOPLE } from './roster';
 import { importRoll, reissueCodes, rollLang, rollOverview, verifyRollCode } from './service';
@@ -64,13 +64,6 @@ export function rollRoutes(deps: AppDeps) {
   const app = newRouter();
   const auth = requireOrganizer(deps);
 
-  /** Loads the award and checks the signed-in organizer may manage it. */
-  const managed = async (organizer: OrganizerPrincipal, slug: string) => {
-    const award = await requireAward(deps, slug);
-    if (!canManage(organizer, award.ceremony.id))
-      throw new ApiError('forbidden', 'You are not an organizer of this award.');
-    return { award, actor: actorIn(organizer, award.ceremony.id) };
-  };
   const baseUrl = (c: Context<Env>) => deps.config.PUBLIC_URL ?? new URL(c.req.url).origin;
   // Codes in clear must not linger in a cache.
   const sheetResponse = (c: Context<Env>, html: string) =>
@@ -117,7 +110,7 @@ export function rollRoutes(deps: AppDeps) {
       },
     }),
     async (c) => {
-      const { award, actor } = await managed(c.get('organizer'), c.req.valid('param').slug);
+      const { award, actor } = await manageAward(deps, c.get('organizer'), c.req.valid('param').slug);
       if (!CSV_TYPES.test(c.req.header('content-type') ?? ''))
         throw new ApiError('unsupported-media-type', 'Send the roll as CSV: content-type text/csv.');
       const { delivery, lang } = c.req.valid('query');
@@ -139,7 +132,7 @@ export function rollRoutes(deps: AppDeps) {
       responses: { 200: json(RollCounts, 'The counts') },
     }),
     async (c) => {
-      const { award } = await managed(c.get('organizer'), c.req.valid('param').slug);
+      const { award } = await manageAward(deps, c.get('organizer'), c.req.valid('param').slug);
       return c.json(await rollOverview(deps, award), 200);
     },
   );
@@ -178,7 +171,7 @@ export function rollRoutes(deps: AppDeps) {
       },
     }),
     async (c) => {
-      const { award, actor } = await managed(c.get('organizer'), c.req.valid('param').slug);
+      const { award, actor } = await manageAward(deps, c.get('organizer'), c.req.valid('param').slug);
       const { emails, delivery } = c.req.valid('json');
       const options = { delivery, lang: rollLang(award, c.req.valid('query').lang), baseUrl: baseUrl(c) };
       const { sheet, ...result } = await reissueCodes(deps, award, actor, emails, options);

@@ -7,7 +7,7 @@
  */
 import type { Lang, Translate } from '../i18n/messages';
 import type { Picked } from './format';
-import { Crumbs, Flash, langOf, Paragraphs, Text } from './pages';
+import { AlertList, AwardCrumbs, Flash, langOf, Paragraphs, Text } from './pages';
 import { type AwardRef, verifyHref } from './voter-pages';
 
 const awardHref = (award: AwardRef) => `/a/${encodeURIComponent(award.slug)}`;
@@ -52,14 +52,11 @@ const errorId = (cat: string) => `err-${cat}`;
 
 function BallotCrumbs({ t, lang, view }: { t: Translate; lang: Lang; view: BallotView }) {
   return (
-    <Crumbs
+    <AwardCrumbs
       t={t}
       lang={lang}
-      trail={[
-        { href: '/', label: t('nav.awards') },
-        { href: awardHref(view.award), label: view.award.name },
-        { href: ballotHref(view.award, view.track.slug), label: t('award.vote') },
-      ]}
+      award={view.award}
+      trail={[{ href: ballotHref(view.award, view.track.slug), label: t('award.vote') }]}
     />
   );
 }
@@ -257,20 +254,15 @@ export function BallotPage({
         </div>
       ) : null}
       {wrong.length ? (
-        <div class="alert" role="alert" aria-labelledby="error-summary">
-          <h2 id="error-summary" class="summary-title">
-            {t('vote.errorSummary')}
-          </h2>
-          <ul>
-            {wrong.map((cat) => (
-              <li>
-                <a href={`#${fieldsetId(cat.slug)}`}>
-                  <span lang={langOf(cat.name, lang)}>{cat.name.text}</span>: {errors[cat.slug]}
-                </a>
-              </li>
-            ))}
-          </ul>
-        </div>
+        <AlertList
+          id="error-summary"
+          title={t('vote.errorSummary')}
+          items={wrong.map((cat) => (
+            <a href={`#${fieldsetId(cat.slug)}`}>
+              <span lang={langOf(cat.name, lang)}>{cat.name.text}</span>: {errors[cat.slug]}
+            </a>
+          ))}
+        />
       ) : null}
       <Paragraphs text={view.track.description} page={lang} class="muted" />
       {anyOpen ? (
@@ -357,29 +349,18 @@ export function ReceiptsPage({
 }) {
   return (
     <>
-      <Crumbs
-        t={t}
-        lang={lang}
-        trail={[
-          { href: '/', label: t('nav.awards') },
-          { href: awardHref(award), label: award.name },
-          { href: path, label: t('receipts.crumb') },
-        ]}
-      />
+      <AwardCrumbs t={t} lang={lang} award={award} trail={[{ href: path, label: t('receipts.crumb') }]} />
       <h1>{t('receipts.title')}</h1>
       {notRecorded.length ? (
-        <div class="alert" role="alert" aria-labelledby="not-recorded">
-          <h2 id="not-recorded" class="summary-title">
-            {t('receipts.notRecorded')}
-          </h2>
-          <ul>
-            {notRecorded.map((n) => (
-              <li>
-                <span lang={langOf(n.category, lang)}>{n.category.text}</span>: {n.message}
-              </li>
-            ))}
-          </ul>
-        </div>
+        <AlertList
+          id="not-recorded"
+          title={t('receipts.notRecorded')}
+          items={notRecorded.map((n) => (
+            <>
+              <span lang={langOf(n.category, lang)}>{n.category.text}</span>: {n.message}
+            </>
+          ))}
+        />
       ) : null}
       <p>{t('receipts.keep')}</p>
       <p>

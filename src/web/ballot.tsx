@@ -23,13 +23,13 @@ import { leafHash, verifyInclusion } from '../audit/merkle';
 import { formatReceipt, parseReceipt } from '../audit/receipts';
 import { checkReceipt } from '../ballots/proofs';
 import { castBallot, votedCategories } from '../ballots/service';
-import { type AwardRows, isListed, type NomineeContent } from '../ceremonies/model';
-import type { LocalizedText, Rules } from '../ceremonies/schemas';
+import { isListed, type NomineeContent } from '../ceremonies/model';
+import type { LocalizedText } from '../ceremonies/schemas';
 import type { AppDeps } from '../deps';
 import { ApiError } from '../errors';
 import { clientAddress, networkOf } from '../http/client';
 import type { Env } from '../http/router';
-import { type Lang, type MessageKey, type Translate, translator } from '../i18n/messages';
+import { type MessageKey } from '../i18n/messages';
 import type { VoterSession } from '../identity/sessions';
 import { isStorageUnavailable } from '../store/store';
 import {
@@ -45,9 +45,8 @@ import {
 } from './ballot-pages';
 import { pickText } from './format';
 import { BALLOT_STATUSES, type BallotStatus, ReceiptCheckPage, ReceiptFormPage } from './receipt-pages';
-import { type C, contentOf, csrfFailed, errorPage, localesOf, privatePage, publishedAward, render } from './render';
-import { csrfToken, currentVoter, originGuard, pageLang, verifiedForm } from './security';
-import type { AwardRef } from './voter-pages';
+import { type AwardPage, type C, openAwardPage, rulesOf, csrfFailed, errorPage, privatePage, render } from './render';
+import { csrfToken, currentVoter, originGuard, verifiedForm } from './security';
 
 /** Whether an award takes ballots at `now` (the database clock): phase voting, inside the window. */
 export function takingVotes(c: Pick<CeremonyRow, 'phase' | 'voting_opens' | 'voting_closes'>, now: number): boolean {
@@ -127,34 +126,15 @@ function refusalOf(err: unknown, requestId: string): Refusal {
   return 'failed';
 }
 
-interface Page {
-  award: AwardRows;
-  lang: Lang;
-  t: Translate;
-  fallback: string;
-  ref: AwardRef;
-}
+type Page = AwardPage;
 
-const rulesOf = (award: AwardRows) => JSON.parse(award.ceremony.rules) as Rules;
 const named = (content: string) => JSON.parse(content) as { name?: LocalizedText; description?: LocalizedText };
 
 export function ballotPageRoutes(deps: AppDeps) {
   const web = new Hono<Env>();
   const sameOrigin = originGuard(deps);
 
-  const open = async (c: C): Promise<Page> => {
-    const award = await publishedAward(deps, c.req.param('slug') ?? '');
-    const locales = localesOf(award.ceremony);
-    const lang = pageLang(c, locales);
-    const fallback = locales[0] ?? lang;
-    return {
-      award,
-      lang,
-      t: translator(lang),
-      fallback,
-      ref: { slug: award.ceremony.slug, name: pickText(contentOf(award.ceremony).name, lang, fallback) },
-    };
-  };
+  const open = (c: C): Promise<Page> => openAwardPage(deps, c);
 
   const text = (p: Page, value: LocalizedText | undefined) => pickText(value, p.lang, p.fallback);
 

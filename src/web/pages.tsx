@@ -45,6 +45,66 @@ export function Flash({ kind, id, children }: { kind: 'notice' | 'alert'; id?: s
   );
 }
 
+/** The email address field of a sign-in or verification form; `describedBy` names the message about it, if any. */
+export function EmailInput({ value, describedBy }: { value?: string | undefined; describedBy?: string | undefined }) {
+  return (
+    <input
+      id="email"
+      name="email"
+      type="email"
+      autocomplete="email"
+      inputmode="email"
+      spellcheck={false}
+      required
+      maxlength={254}
+      value={value}
+      aria-invalid={describedBy ? 'true' : undefined}
+      aria-describedby={describedBy}
+    />
+  );
+}
+
+/** The crumbs of a page below an award: all awards, the award, then the rest of the trail. */
+export function AwardCrumbs({
+  t,
+  lang,
+  award,
+  trail,
+}: {
+  t: Translate;
+  lang: Lang;
+  award: { slug: string; name: string | Picked };
+  trail: { href: string; label: string | Picked }[];
+}) {
+  return (
+    <Crumbs
+      t={t}
+      lang={lang}
+      trail={[
+        { href: '/', label: t('nav.awards') },
+        { href: `/a/${encodeURIComponent(award.slug)}`, label: award.name },
+        ...trail,
+      ]}
+    />
+  );
+}
+
+/** An alert with a heading and a list: an error summary above a form, or the things that went wrong. */
+export function AlertList({ id, title, items }: { id: string; title: Child; items: Child[] }) {
+  return (
+    <div class="alert" role="alert" aria-labelledby={id}>
+      <h2 id={id} class="summary-title">
+        {title}
+      </h2>
+      <ul>
+        {items.map((item) => (
+          <li>{item}</li>
+        ))}
+      </ul>
+    </div>
+  );
+}
+
 export interface ScheduleWindow {
   phase: Windowed;
   opens: number | null;
@@ -333,14 +393,11 @@ export function CategoryPage({ t, lang, view }: { t: Translate; lang: Lang; view
   const awardHref = `/a/${encodeURIComponent(view.award.slug)}`;
   return (
     <>
-      <Crumbs
+      <AwardCrumbs
         t={t}
         lang={lang}
-        trail={[
-          { href: '/', label: t('nav.awards') },
-          { href: awardHref, label: view.award.name },
-          { href: `${awardHref}/${encodeURIComponent(view.slug)}`, label: view.name },
-        ]}
+        award={view.award}
+        trail={[{ href: `${awardHref}/${encodeURIComponent(view.slug)}`, label: view.name }]}
       />
       <h1 lang={langOf(view.name, lang)}>{view.name.text}</h1>
       <p class="muted">
@@ -417,18 +474,7 @@ export function LoginPage({
       <form method="post" action="/organizer/login">
         <input type="hidden" name="_csrf" value={token} />
         <label for="email">{t('login.email')}</label>
-        <input
-          id="email"
-          name="email"
-          type="email"
-          autocomplete="email"
-          inputmode="email"
-          spellcheck={false}
-          required
-          maxlength={254}
-          aria-invalid={error ? 'true' : undefined}
-          aria-describedby={error ? 'form-error' : undefined}
-        />
+        <EmailInput describedBy={error ? 'form-error' : undefined} />
         <button type="submit">{t('login.send')}</button>
       </form>
     </>

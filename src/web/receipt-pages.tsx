@@ -8,7 +8,7 @@
 import type { Lang, MessageKey, Translate } from '../i18n/messages';
 import { ReceiptText, receiptHref } from './ballot-pages';
 import type { Picked } from './format';
-import { Crumbs, Flash, langOf } from './pages';
+import { AwardCrumbs, Flash, langOf } from './pages';
 import type { AwardRef } from './voter-pages';
 
 export const BALLOT_STATUSES = ['counted', 'flagged', 'voided', 'superseded'] as const;
@@ -49,17 +49,8 @@ export interface ReceiptCheckView {
 const HOW_ID = 'check-yourself';
 
 function ReceiptCrumbs({ t, lang, award }: { t: Translate; lang: Lang; award: AwardRef }) {
-  const href = `/a/${encodeURIComponent(award.slug)}`;
   return (
-    <Crumbs
-      t={t}
-      lang={lang}
-      trail={[
-        { href: '/', label: t('nav.awards') },
-        { href, label: award.name },
-        { href: receiptHref(award), label: t('receipt.title') },
-      ]}
-    />
+    <AwardCrumbs t={t} lang={lang} award={award} trail={[{ href: receiptHref(award), label: t('receipt.title') }]} />
   );
 }
 

@@ -9,16 +9,19 @@ import { raw } from 'hono/html';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import type { CeremonyRow } from '../../db/schema';
 import type { AwardRows, CeremonyContent } from '../ceremonies/model';
+import type { Rules } from '../ceremonies/schemas';
 import { requireAward } from '../ceremonies/service';
 import type { AppDeps } from '../deps';
 import { ApiError } from '../errors';
 import type { Env } from '../http/router';
 import { type Lang, type MessageKey, type Translate, translator } from '../i18n/messages';
-import { canManage, type OrganizerPrincipal } from '../organizers/service';
+import { manageAward, type OrganizerPrincipal } from '../organizers/service';
 import { isStorageUnavailable } from '../store/store';
+import { pickText } from './format';
 import { Layout } from './layout';
 import { ErrorPage } from './pages';
 import { pageLang } from './security';
+import type { AwardRef } from './voter-pages';
 
 export type C = Context<Env>;
 
@@ -136,7 +139,31 @@ export async function publishedAward(deps: AppDeps, slug: string): Promise<Award
 
 /** The award, when the signed-in organizer may manage it; a 403 page otherwise. */
 export async function managedAward(deps: AppDeps, who: OrganizerPrincipal, slug: string): Promise<AwardRows> {
-  const award = await requireAward(deps, slug);
-  if (!canManage(who, award.ceremony.id)) throw new ApiError('forbidden', 'You are not an organizer of this award.');
-  return award;
+  return (await manageAward(deps, who, slug)).award;
+}
+
+export const rulesOf = (award: AwardRows) => JSON.parse(award.ceremony.rules) as Rules;
+
+/** A public page of one award: the award, the page language among its locales, its translator and fallback. */
+export interface AwardPage {
+  award: AwardRows;
+  lang: Lang;
+  t: Translate;
+  fallback: string;
+  ref: AwardRef;
+}
+
+/** The published award of the `:slug` in the path, with the page language chosen among its locales. */
+export async function openAwardPage(deps: AppDeps, c: C): Promise<AwardPage> {
+  const award = await publishedAward(deps, c.req.param('slug') ?? '');
+  const locales = localesOf(award.ceremony);
+  const lang = pageLang(c, locales);
+  const fallback = locales[0] ?? lang;
+  return {
+    award,
+    lang,
+    t: translator(lang),
+    fallback,
+    ref: { slug: award.ceremony.slug, name: pickText(contentOf(award.ceremony).name, lang, fallback) },
+  };
 }

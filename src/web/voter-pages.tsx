@@ -8,7 +8,7 @@
 import type { Child } from 'hono/jsx';
 import type { Lang, MessageKey, Translate } from '../i18n/messages';
 import type { Picked } from './format';
-import { Crumbs, Flash, langOf, Text } from './pages';
+import { AlertList, AwardCrumbs, EmailInput, Flash, langOf, Text } from './pages';
 
 export interface AwardRef {
   slug: string;
@@ -81,19 +81,7 @@ function EmailForm({
       <Hidden token={token} returnTo={view.returnTo} />
       <label for="email">{t('verify.email')}</label>
       <FieldError id="email-error" message={error} />
-      <input
-        id="email"
-        name="email"
-        type="email"
-        autocomplete="email"
-        inputmode="email"
-        spellcheck={false}
-        required
-        maxlength={254}
-        value={email}
-        aria-invalid={error ? 'true' : undefined}
-        aria-describedby={describedBy(error && 'email-error')}
-      />
+      <EmailInput value={email} describedBy={describedBy(error && 'email-error')} />
       <button type="submit">{t('verify.send')}</button>
     </form>
   );
@@ -117,14 +105,11 @@ export function VerifyPage({
   const href = awardHref(view.award);
   return (
     <>
-      <Crumbs
+      <AwardCrumbs
         t={t}
         lang={lang}
-        trail={[
-          { href: '/', label: t('nav.awards') },
-          { href, label: view.award.name },
-          { href: verifyHref(view.award.slug, view.returnTo), label: t('verify.title') },
-        ]}
+        award={view.award}
+        trail={[{ href: verifyHref(view.award.slug, view.returnTo), label: t('verify.title') }]}
       />
       <h1>{t('verify.title')}</h1>
       {errors.form ? (
@@ -206,14 +191,11 @@ export function VerifyCodePage({
   const href = awardHref(view.award);
   return (
     <>
-      <Crumbs
+      <AwardCrumbs
         t={t}
         lang={lang}
-        trail={[
-          { href: '/', label: t('nav.awards') },
-          { href, label: view.award.name },
-          { href: verifyHref(view.award.slug, view.returnTo), label: t('verify.title') },
-        ]}
+        award={view.award}
+        trail={[{ href: verifyHref(view.award.slug, view.returnTo), label: t('verify.title') }]}
       />
       <h1>{t('verify.codeTitle')}</h1>
       {error ? null : (
@@ -294,16 +276,25 @@ function NominateCrumbs({ t, lang, view, last }: { t: Translate; lang: Lang; vie
   const href = awardHref(view.award);
   const cat = `${href}/${encodeURIComponent(view.category.slug)}`;
   return (
-    <Crumbs
+    <AwardCrumbs
       t={t}
       lang={lang}
+      award={view.award}
       trail={[
-        { href: '/', label: t('nav.awards') },
-        { href, label: view.award.name },
         { href: cat, label: view.category.name },
         { href: `${cat}/nominate`, label: last },
       ]}
     />
+  );
+}
+
+/** The crumbs and heading of every variant of the nominate page. */
+function NominateHeader({ t, lang, view }: { t: Translate; lang: Lang; view: NominateView }) {
+  return (
+    <>
+      <NominateCrumbs t={t} lang={lang} view={view} last={t('award.nominate')} />
+      <h1>{t('nominate.title', { category: view.category.name.text })}</h1>
+    </>
   );
 }
 
@@ -312,8 +303,7 @@ export function NominateVerifyFirst({ t, lang, view }: { t: Translate; lang: Lan
   const back = `${awardHref(view.award)}/${encodeURIComponent(view.category.slug)}/nominate`;
   return (
     <>
-      <NominateCrumbs t={t} lang={lang} view={view} last={t('award.nominate')} />
-      <h1>{t('nominate.title', { category: view.category.name.text })}</h1>
+      <NominateHeader t={t} lang={lang} view={view} />
       <p>{t('nominate.verifyFirst')}</p>
       <p>
         <a class="button" href={verifyHref(view.award.slug, back)}>
@@ -328,8 +318,7 @@ export function NominateVerifyFirst({ t, lang, view }: { t: Translate; lang: Lan
 export function NominateClosed({ t, lang, view }: { t: Translate; lang: Lang; view: NominateView }) {
   return (
     <>
-      <NominateCrumbs t={t} lang={lang} view={view} last={t('award.nominate')} />
-      <h1>{t('nominate.title', { category: view.category.name.text })}</h1>
+      <NominateHeader t={t} lang={lang} view={view} />
       <Flash kind="alert">{t('nominate.closed')}</Flash>
       <p>
         <a href={`${awardHref(view.award)}/${encodeURIComponent(view.category.slug)}`}>
@@ -344,8 +333,7 @@ export function NominateClosed({ t, lang, view }: { t: Translate; lang: Lang; vi
 export function NominateUsed({ t, lang, view }: { t: Translate; lang: Lang; view: NominateView }) {
   return (
     <>
-      <NominateCrumbs t={t} lang={lang} view={view} last={t('award.nominate')} />
-      <h1>{t('nominate.title', { category: view.category.name.text })}</h1>
+      <NominateHeader t={t} lang={lang} view={view} />
       <Flash kind="notice">{t('nominate.used')}</Flash>
       <p>
         <a href={`${awardHref(view.award)}/nominations/mine`}>{t('award.mine')}</a>
@@ -437,26 +425,20 @@ export function NominatePage({
   const chosen = values.nominee ?? '';
   return (
     <>
-      <NominateCrumbs t={t} lang={lang} view={view} last={t('award.nominate')} />
-      <h1>{t('nominate.title', { category: view.category.name.text })}</h1>
+      <NominateHeader t={t} lang={lang} view={view} />
       {alert ? (
         <Flash kind="alert" id="form-error">
           {alert}
         </Flash>
       ) : null}
       {wrong.length ? (
-        <div class="alert" role="alert" aria-labelledby="error-summary">
-          <h2 id="error-summary" class="summary-title">
-            {t('nominate.errorSummary')}
-          </h2>
-          <ul>
-            {wrong.map((f) => (
-              <li>
-                <a href={`#${fieldAnchor(f, view)}`}>{errors[f]}</a>
-              </li>
-            ))}
-          </ul>
-        </div>
+        <AlertList
+          id="error-summary"
+          title={t('nominate.errorSummary')}
+          items={wrong.map((f) => (
+            <a href={`#${fieldAnchor(f, view)}`}>{errors[f]}</a>
+          ))}
+        />
       ) : null}
       <p>{t('nominate.intro')}</p>
       <p class="muted">{t('nominate.cap', { count: view.cap })}</p>
@@ -592,14 +574,11 @@ const statusKey = (n: MyNominationItem): MessageKey =>
 function MineCrumbs({ t, lang, award }: { t: Translate; lang: Lang; award: AwardRef }) {
   const href = awardHref(award);
   return (
-    <Crumbs
+    <AwardCrumbs
       t={t}
       lang={lang}
-      trail={[
-        { href: '/', label: t('nav.awards') },
-        { href, label: award.name },
-        { href: `${href}/nominations/mine`, label: t('mine.title') },
-      ]}
+      award={award}
+      trail={[{ href: `${href}/nominations/mine`, label: t('mine.title') }]}
     />
   );
 }

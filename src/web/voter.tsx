@@ -13,12 +13,12 @@
 import { Hono } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import type { CategoryRow, CeremonyRow } from '../../db/schema';
-import { type AwardRows, isListed, type NomineeContent } from '../ceremonies/model';
-import type { LocalizedText, Rules } from '../ceremonies/schemas';
+import { isListed, type NomineeContent } from '../ceremonies/model';
+import type { LocalizedText } from '../ceremonies/schemas';
 import type { AppDeps } from '../deps';
 import { ApiError } from '../errors';
 import type { Env } from '../http/router';
-import { type Lang, type MessageKey, type Translate, translator } from '../i18n/messages';
+import { type MessageKey, type Translate } from '../i18n/messages';
 import { EmailError, normalizeEmail } from '../identity/normalize';
 import { requestEmailCode, verifyEmailCode } from '../identity/verify';
 import { findCategory, myNominations, submitNomination } from '../nominations/service';
@@ -27,18 +27,17 @@ import { clientAddress } from '../roll/client';
 import { verifyRollCode } from '../roll/service';
 import { formatInstant, pickText, sameSitePath } from './format';
 import {
+  type AwardPage,
   type C,
-  contentOf,
+  openAwardPage,
+  rulesOf,
   csrfFailed,
   errorMessageKey,
-  localesOf,
   privatePage,
-  publishedAward,
   render,
 } from './render';
-import { csrfToken, currentVoter, originGuard, pageLang, startVoterSession, verifiedForm } from './security';
+import { csrfToken, currentVoter, originGuard, startVoterSession, verifiedForm } from './security';
 import {
-  type AwardRef,
   type MyNominationItem,
   MinePage,
   MineVerifyFirst,
@@ -68,8 +67,6 @@ export function takingNominations(
   );
 }
 
-const rulesOf = (award: AwardRows) => JSON.parse(award.ceremony.rules) as Rules;
-
 /** Longest texts of a nomination, as the API's schema has them. */
 const MAX_LENGTH: Partial<Record<NominateField, number>> = {
   name: 200,
@@ -86,32 +83,14 @@ function fieldOfPath(path: string): NominateField | undefined {
   return (NOMINATE_FIELDS as readonly string[]).includes(last) ? (last as NominateField) : undefined;
 }
 
-interface Page {
-  award: AwardRows;
-  lang: Lang;
-  t: Translate;
-  fallback: string;
-  ref: AwardRef;
-}
+type Page = AwardPage;
 
 export function voterRoutes(deps: AppDeps) {
   const web = new Hono<Env>();
   const sameOrigin = originGuard(deps);
 
   /** The published award with the page language chosen among its locales. */
-  const open = async (c: C): Promise<Page> => {
-    const award = await publishedAward(deps, c.req.param('slug') ?? '');
-    const locales = localesOf(award.ceremony);
-    const lang = pageLang(c, locales);
-    const fallback = locales[0] ?? lang;
-    return {
-      award,
-      lang,
-      t: translator(lang),
-      fallback,
-      ref: { slug: award.ceremony.slug, name: pickText(contentOf(award.ceremony).name, lang, fallback) },
-    };
-  };
+  const open = (c: C): Promise<Page> => openAwardPage(deps, c);
 
   const awardPath = (p: Page) => `/a/${encodeURIComponent(p.award.ceremony.slug)}`;
 
@@ -168,6 +147,15 @@ export function voterRoutes(deps: AppDeps) {
   /** Refusals that belong on the form; anything else (5xx) goes to the error page. */
   const onForm = (err: unknown): err is ApiError => err instanceof ApiError && err.status < 500;
 
+  /** A posted verification form that passed the CSRF checks, with its award page and view; null otherwise. */
+  const verifyPost = async (c: C) => {
+    privatePage(c);
+    const form = await verifiedForm(c, sameOrigin);
+    if (!form) return null;
+    const p = await open(c);
+    return { form, p, view: await verifyView(c, p, form.return_to) };
+  };
+
   web.get('/a/:slug/verify', async (c) => {
     privatePage(c);
     const p = await open(c);
@@ -176,11 +164,9 @@ export function voterRoutes(deps: AppDeps) {
   });
 
   web.post('/a/:slug/verify/email', async (c) => {
-    privatePage(c);
-    const form = await verifiedForm(c, sameOrigin);
-    if (!form) return csrfFailed(c);
-    const p = await open(c);
-    const view = await verifyView(c, p, form.return_to);
+    const posted = await verifyPost(c);
+    if (!posted) return csrfFailed(c);
+    const { form, p, view } = posted;
     const email = (form.email ?? '').trim();
     if (!email || email.length > 254)
       return verifyPage(c, p, 400, view, { email, errors: { email: p.t('error.email') } });
@@ -200,11 +186,9 @@ export function voterRoutes(deps: AppDeps) {
   });
 
   web.post('/a/:slug/verify/code', async (c) => {
-    privatePage(c);
-    const form = await verifiedForm(c, sameOrigin);
-    if (!form) return csrfFailed(c);
-    const p = await open(c);
-    const view = await verifyView(c, p, form.return_to);
+    const posted = await verifyPost(c);
+    if (!posted) return csrfFailed(c);
+    const { form, p, view } = posted;
     const email = (form.email ?? '').trim();
     const codePage = (status: ContentfulStatusCode, error: string) =>
       render(
@@ -230,11 +214,9 @@ export function voterRoutes(deps: AppDeps) {
   });
 
   web.post('/a/:slug/verify/roll', async (c) => {
-    privatePage(c);
-    const form = await verifiedForm(c, sameOrigin);
-    if (!form) return csrfFailed(c);
-    const p = await open(c);
-    const view = await verifyView(c, p, form.return_to);
+    const posted = await verifyPost(c);
+    if (!posted) return csrfFailed(c);
+    const { form, p, view } = posted;
     let session: { token: string; expiresAt: number };
     try {
       const clientKey = await deps.wrapper.mac('client-address', clientAddress(c, deps.config));
