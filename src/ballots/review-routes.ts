@@ -187,7 +187,7 @@ export function reviewRoutes(deps: AppDeps) {
       path: '/api/ceremonies/{slug}/review/flag',
       summary: 'Flag every counted ballot of a network group',
       description:
-        'Flagged ballots still count; the results’ sensitivity line shows whether leaving them out changes anything. While voting or judging. The event `ballots.flagged` holds the count, the reason code and a hash of the sorted trackers.',
+        'Flagged ballots still count; the results’ sensitivity line shows whether leaving them out changes anything. Only while voting: flags are frozen at close and published with the finalists. The event `ballots.flagged` holds the count, the reason code and a hash of the sorted trackers.',
       tags: ['Review'],
       request: { params: SlugParam, body: { content: { 'application/json': { schema: FlagInput } }, required: true } },
       responses: { 200: json(ReviewAction, 'Flagged') },
