@@ -283,6 +283,56 @@ export interface FinalistsTable {
   reason: string | null;
 }
 
+export interface JurorsTable {
+  id: string;
+  ceremony_id: string;
+  institution_id: string;
+  /** The juror's name in the audit: `p_` and 16 hex digits. */
+  pseudonym: string;
+  name: string;
+  email: string | null;
+  weight: number;
+  /** The jti of the one invitation link that can still be spent. */
+  invitation: string | null;
+  created_at: number;
+}
+
+export interface JuryAssignmentsTable {
+  juror_id: string;
+  category_id: string;
+  ceremony_id: string;
+  declared: Generated<number>;
+  submitted: Generated<number>;
+}
+
+export interface JuryConflictsTable {
+  ceremony_id: string;
+  nominee_id: string;
+  /** `juror:<id>` or `institution:<id>`. */
+  party: string;
+  juror_id: string | null;
+  institution_id: string | null;
+  /** juror, organizer. */
+  declared_by: string;
+}
+
+export interface JuryScoresTable {
+  juror_id: string;
+  nominee_id: string;
+  category_id: string;
+  ceremony_id: string;
+  /** JSON {criterion: integer}. */
+  scores: string;
+}
+
+export interface JuryRankingsTable {
+  juror_id: string;
+  category_id: string;
+  ceremony_id: string;
+  /** JSON array of nominee ids, best first. */
+  ranking: string;
+}
+
 export interface Database {
   ceremonies: CeremoniesTable;
   tracks: TracksTable;
@@ -313,6 +363,11 @@ export interface Database {
   ballot_signals: BallotSignalsTable;
   ceremony_keys: CeremonyKeysTable;
   finalists: FinalistsTable;
+  jurors: JurorsTable;
+  jury_assignments: JuryAssignmentsTable;
+  jury_conflicts: JuryConflictsTable;
+  jury_scores: JuryScoresTable;
+  jury_rankings: JuryRankingsTable;
 }
 
 export type CeremonyRow = Selectable<CeremoniesTable>;
@@ -328,3 +383,4 @@ export type EventRow = Selectable<EventsTable>;
 export type OrganizerRow = Selectable<OrganizersTable>;
 export type OutboxRow = Selectable<OutboxTable>;
 export type NewOutbox = Insertable<OutboxTable>;
+export type JurorRow = Selectable<JurorsTable>;

@@ -8,6 +8,7 @@ import { bodyLimit } from 'hono/body-limit';
 import { secureHeaders } from 'hono/secure-headers';
 import { ballotLimits, verificationLimit } from './abuse/limiter';
 import { reviewRoutes } from './ballots/review-routes';
+import { juryRoutes } from './jury/routes';
 import { ballotRoutes } from './ballots/routes';
 import { ceremonyRoutes } from './ceremonies/routes';
 import type { AppDeps } from './deps';
@@ -88,6 +89,7 @@ export function createApp(deps: AppDeps) {
   app.route('/', consentRoutes(deps));
   app.route('/', ballotRoutes(deps));
   app.route('/', reviewRoutes(deps));
+  app.route('/', juryRoutes(deps));
   if (deps.config.devMail) app.route('/dev/outbox', devOutboxRoutes(deps.store));
   app.route('/', webRoutes(deps));
 

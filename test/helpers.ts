@@ -185,6 +185,11 @@ export async function snapshot(env: TestEnv) {
     'roll_entries',
     'roll_codes',
     'oidc_clients',
+    'jurors',
+    'jury_assignments',
+    'jury_conflicts',
+    'jury_scores',
+    'jury_rankings',
   ] as const;
   const out: Record<string, unknown[]> = {};
   for (const t of tables) out[t] = await db.selectFrom(t).selectAll().execute();
