@@ -277,4 +277,65 @@ describe.skipIf(usingPostgres)('Cloudflare Worker on D1 (Miniflare)', () => {
     expect(log.body.events.map((e: any) => e.type)).toEqual(expect.arrayContaining(['ballots.checkpoint']));
     expect(await verifyChain(log.body.events)).toEqual({ ok: true, problems: [] });
   });
+  it('runs a jury on D1: invitation, conflicts, scores, submit, lock', async () => {
+    const token = await organizerToken();
+    const base = example();
+    const def = { ...base, slug: 'd1-jury', schedule: {} };
+    expect((await call('/api/ceremonies', { body: def, token })).status).toBe(201);
+    expect((await call('/api/ceremonies/d1-jury/phase', { body: { to: 'nominating' }, token })).status).toBe(200);
+    const added = await call('/api/ceremonies/d1-jury/jury/jurors', {
+      body: { name: 'D1 Juror', email: 'juror@example.org', institution: 'undp', categories: [] },
+      token,
+    });
+    expect(added.status).toBe(201);
+    expect((await call('/api/ceremonies/d1-jury/phase', { body: { to: 'voting' }, token })).status).toBe(200);
+    expect((await call('/api/ceremonies/d1-jury/phase', { body: { to: 'judging' }, token })).status).toBe(200);
+    const award = (await call('/api/ceremonies/d1-jury')).body;
+    const category = award.tracks[0].categories[0];
+    const [a, b, c] = category.nominees.map((n: any) => n.slug);
+    const picked = await call(`/api/ceremonies/d1-jury/categories/${category.slug}/finalists`, {
+      method: 'PUT',
+      body: { nominees: [a, b, c] },
+      token,
+    });
+    expect(picked.status, JSON.stringify(picked.body)).toBe(200);
+    const changed = await call(`/api/ceremonies/d1-jury/jury/jurors/${added.body.juror.id}`, {
+      method: 'PATCH',
+      body: { categories: [category.slug] },
+      token,
+    });
+    expect(changed.status).toBe(200);
+
+    // The invitation link, from the mail in D1's outbox; spending it works once.
+    const mail = await d1.prepare(`select text_body from outbox where kind = 'juror-invitation'`).first();
+    const link = /\/jury\/invitations\/(\S+)/.exec(mail.text_body)![1];
+    const session = await call(`/api/jury/invitations/${link}`, { method: 'POST' });
+    expect(session.status).toBe(200);
+    expect((await call(`/api/jury/invitations/${link}`, { method: 'POST' })).status).toBe(410);
+    const juror = session.body.token;
+
+    const sheet = `/api/ceremonies/d1-jury/jury/sheets/${category.slug}`;
+    const criteria = def.rules.jury.mode === 'rubric' ? def.rules.jury.criteria : [];
+    const scores = Object.fromEntries(criteria.map((k: { id: string }) => [k.id, 7]));
+    expect((await call(`${sheet}/scores/${a}`, { method: 'PUT', body: { scores }, token: juror })).status).toBe(409);
+    expect((await call(`${sheet}/conflicts`, { method: 'PUT', body: { nominees: [c] }, token: juror })).status).toBe(
+      200,
+    );
+    for (const n of [a, b])
+      expect((await call(`${sheet}/scores/${n}`, { method: 'PUT', body: { scores }, token: juror })).status).toBe(200);
+    const refused = await call(`${sheet}/scores/${c}`, { method: 'PUT', body: { scores }, token: juror });
+    expect(refused.body.code).toBe('conflict-of-interest');
+    expect((await call(`${sheet}/submit`, { method: 'POST', token: juror })).status).toBe(200);
+    const locked = await call(`${sheet}/scores/${a}`, { method: 'PUT', body: { scores }, token: juror });
+    expect(locked.body.code).toBe('sheet-locked');
+    const progress = await call('/api/ceremonies/d1-jury/jury', { token });
+    expect(progress.body.jurors[0].sheets).toEqual([
+      { category: category.slug, declared: true, submitted: true, done: 2, of: 2 },
+    ]);
+    const log = await call('/api/ceremonies/d1-jury/events', { token });
+    expect(log.body.events.map((e: any) => e.type)).toEqual(
+      expect.arrayContaining(['jury.conflicts.declared', 'jury.score.saved', 'jury.sheet.submitted']),
+    );
+    expect(await verifyChain(log.body.events)).toEqual({ ok: true, problems: [] });
+  });
 });
