@@ -224,6 +224,25 @@ describe('jurors and invitations', () => {
     );
   });
 
+  it('a juror asks for a new link by mail; the answer never tells who is a juror; requests are throttled', async () => {
+    const s = await votingAward(RUBRIC);
+    const added = await addJuror(s, { name: 'J', email: 'j@example.kg', institution: 'undp' });
+    const ask = (email: string) => post(s.env, `/api/ceremonies/${s.slug}/jury/link`, { email });
+    const mails = async (to: string) =>
+      (await s.env.store.db.selectFrom('outbox').select('text_body').where('to_address', '=', to).execute()).length;
+    expect((await ask('nobody@example.kg')).status).toBe(202);
+    expect(await mails('nobody@example.kg')).toBe(0);
+    expect((await ask('J@example.kg')).status).toBe(202);
+    expect(await mails('j@example.kg')).toBe(2);
+    // The first link was replaced by the new one.
+    const old = new URL(added.invitation!.url).pathname.split('/').pop()!;
+    await problem(await post(s.env, `/api/jury/invitations/${old}`, {}), 410, 'token-spent');
+    expect((await ask('j@example.kg')).status).toBe(202);
+    expect((await ask('j@example.kg')).status).toBe(202);
+    await problem(await ask('j@example.kg'), 429, 'rate-limited');
+    expect(await mails('j@example.kg')).toBe(4);
+  });
+
   it('refuses bad input with problem+json and changes nothing', async () => {
     const s = await votingAward(RUBRIC);
     const before = await snapshot(s.env);

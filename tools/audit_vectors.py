@@ -476,6 +476,20 @@ def check_commitments(report, cases):
         report.check(label, got == case["commitment"], f"got {got}, expected {case['commitment']}")
 
 
+def check_jury_commitments(report, cases):
+    """Section 16: the value is the canonical JSON of the sheet object, committed as in section 4."""
+    for case in cases:
+        label = f"jury commitment: {case['name']}"
+        try:
+            text = canonical(case["object"])
+        except Rejected as e:
+            report.check(label, False, f"object not canonicalizable at {e.path}")
+            continue
+        report.check(f"{label}: value is the canonical JSON", text == case["value"],
+                     f"got {text!r}, expected {case['value']!r}")
+        report.check(f"{label}: commitment", commitment(case["salt"], text) == case["commitment"])
+
+
 def check_chain(report, chain):
     name = chain["name"]
     previous_hash = GENESIS_PREV
@@ -532,6 +546,7 @@ def main(argv):
     check_canonical(report, vectors.get("canonical", []))
     check_rejects(report, vectors.get("canonicalRejects", []))
     check_commitments(report, vectors.get("commitments", []))
+    check_jury_commitments(report, vectors.get("juryCommitments", []))
     for chain in vectors.get("chains", []):
         check_chain(report, chain)
     check_receipts(report, vectors.get("receipts", []))
