@@ -1,4 +1,7 @@
-/** The `laurel` command. Each command opens the database named by DATABASE_URL (default ./data/laurel.sqlite). */
+/**
+ * The `laurel` command. Most commands open the database named by DATABASE_URL (default ./data/laurel.sqlite);
+ * `tally` and `backup` do not go through the app's dependencies.
+ */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { verifyChain } from './audit/chain';
@@ -14,6 +17,8 @@ import { ApiError } from './errors';
 import { addOrganizer } from './organizers/service';
 import { loadNodeConfig, nodeDeps, readExample } from './runtime/node';
 import { backupSqlite } from './store/backup';
+import { tally, TallyInputError, type TallyResult } from './tally';
+import { differences, parseTallyInput } from './tally/input';
 
 const USAGE = `laurel: run and audit awards
 
@@ -28,6 +33,7 @@ Usage:
   laurel tick                                 run due schedule moves and deliver queued mail once
   laurel chain SLUG|site                      verify an event chain in the database
   laurel backup [FILE]                        online backup of the SQLite database (default data/backup-<time>.sqlite)
+  laurel tally FILE [--details]               recount a file in the neutral tally format (no database needed)
   laurel verify BUNDLE [--witness SEQ:HASH]   (not available yet: comes with the audit bundle)
   laurel demo | laurel bench                  (not available yet)
 
@@ -42,6 +48,7 @@ async function main(argv: string[]): Promise<number> {
       out: { type: 'string' },
       ceremony: { type: 'string' },
       witness: { type: 'string' },
+      details: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -54,6 +61,7 @@ async function main(argv: string[]): Promise<number> {
     console.error(`laurel ${command} is not available yet in this version (see README.md, "What works today").`);
     return 2;
   }
+  if (command === 'tally') return tallyFile(need(rest[0], 'FILE'), values.details === true);
   const config = loadNodeConfig();
   if (command === 'backup') {
     if (config.DATABASE_URL?.startsWith('postgres')) {
@@ -73,6 +81,43 @@ async function main(argv: string[]): Promise<number> {
   } finally {
     await deps.store.close();
   }
+}
+
+/**
+ * `laurel tally FILE`: tallies a file in the neutral format (a shared test vector works as is) and prints the result
+ * JSON; with an `expected` member, also says on stderr whether the result matches it (exit 1 when not).
+ */
+async function tallyFile(file: string, withDetails: boolean): Promise<number> {
+  let json: unknown;
+  try {
+    json = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (err) {
+    console.error(`laurel: cannot read ${file}: ${err instanceof Error ? err.message : String(err)}`);
+    return 1;
+  }
+  let result: TallyResult;
+  try {
+    result = await tally(parseTallyInput(json));
+  } catch (err) {
+    if (!(err instanceof TallyInputError)) throw err;
+    console.error(`laurel: ${file}: ${err.message}`);
+    return 1;
+  }
+  const { details: _details, ...neutral } = result;
+  await flushed(process.stdout, JSON.stringify(withDetails ? result : neutral, null, 2) + '\n');
+  if (typeof json !== 'object' || json === null || !('expected' in json)) return 0;
+  const diff = differences(neutral, json.expected);
+  if (diff.length === 0) {
+    console.error('matches expected');
+    return 0;
+  }
+  await flushed(process.stderr, `differs from expected:\n${diff.map((d) => `  ${d}`).join('\n')}\n`);
+  return 1;
+}
+
+/** Writes `text` and waits until the stream took it: main() ends in process.exit, which drops what a pipe has not. */
+function flushed(stream: NodeJS.WriteStream, text: string): Promise<void> {
+  return new Promise((resolve, reject) => stream.write(text, (err) => (err ? reject(err) : resolve())));
 }
 
 async function run(
@@ -106,7 +151,7 @@ async function run(
       if (!rows) throw new ApiError('not-found', `No award "${args[0]}".`);
       const text = JSON.stringify(rowsToDefinition(rows), null, 2) + '\n';
       if (values.out) writeFileSync(values.out, text);
-      else process.stdout.write(text);
+      else await flushed(process.stdout, text);
       return 0;
     }
     case 'seed': {

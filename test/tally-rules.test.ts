@@ -2,7 +2,6 @@
  * Each tally rule worked by hand on tiny awards. The lot is recomputed here with node:crypto, independently of
  * src/tally/lot.ts (WebCrypto).
  */
-import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import {
   computeFinalists,
@@ -20,14 +19,7 @@ import {
   type TallyRules,
 } from '../src/tally';
 import { compareIds, orderWithChain } from '../src/tally/ties';
-
-const SECRET = '8f2d3c4b5a69788796a5b4c3d2e1f00112233445566778899aabbccddeeff001';
-const ROOT = '4b227777d4dd1fc61c6f884f48641d02b4d121d3fd328cb08b5531fcacdabf8a';
-
-const seed = createHash('sha256').update(Buffer.from(SECRET, 'hex')).update(Buffer.from(ROOT, 'hex')).digest();
-const lotKey = (id: string): string => createHash('sha256').update(seed).update(id, 'utf8').digest('hex');
-/** Rule 7 by hand: ascending SHA-256(seed || id). */
-const byLot = (ids: string[]): string[] => [...ids].sort((a, b) => (lotKey(a) < lotKey(b) ? -1 : 1));
+import { byLot, lotKey, ROOT, SECRET, seed } from './support/tally';
 
 const RUBRIC: RubricRule = {
   mode: 'rubric',
