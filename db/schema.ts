@@ -333,6 +333,18 @@ export interface JuryRankingsTable {
   ranking: string;
 }
 
+export interface ResultsTable {
+  ceremony_id: string;
+  version: number;
+  /** Canonical JSON of the results document: exactly what was hashed and signed. */
+  document: string;
+  hash: string;
+  /** Compact JWS (EdDSA) whose payload is the document. */
+  jws: string;
+  kid: string;
+  created_at: number;
+}
+
 export interface Database {
   ceremonies: CeremoniesTable;
   tracks: TracksTable;
@@ -368,6 +380,7 @@ export interface Database {
   jury_conflicts: JuryConflictsTable;
   jury_scores: JuryScoresTable;
   jury_rankings: JuryRankingsTable;
+  results: ResultsTable;
 }
 
 export type CeremonyRow = Selectable<CeremoniesTable>;

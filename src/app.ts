@@ -9,6 +9,7 @@ import { secureHeaders } from 'hono/secure-headers';
 import { ballotLimits, verificationLimit } from './abuse/limiter';
 import { reviewRoutes } from './ballots/review-routes';
 import { juryRoutes } from './jury/routes';
+import { resultsRoutes } from './results/routes';
 import { ballotRoutes } from './ballots/routes';
 import { ceremonyRoutes } from './ceremonies/routes';
 import type { AppDeps } from './deps';
@@ -90,6 +91,7 @@ export function createApp(deps: AppDeps) {
   app.route('/', ballotRoutes(deps));
   app.route('/', reviewRoutes(deps));
   app.route('/', juryRoutes(deps));
+  app.route('/', resultsRoutes(deps));
   if (deps.config.devMail) app.route('/dev/outbox', devOutboxRoutes(deps.store));
   app.route('/', webRoutes(deps));
 

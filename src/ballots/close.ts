@@ -5,7 +5,6 @@
  * be run again: the scheduler finishes a close that a crash interrupted.
  */
 import { sql } from 'kysely';
-import { bytesToHex } from '../audit/canonical';
 import { chainHead, commitChange } from '../audit/log';
 import { finalistRows, noFinalistEventSince } from '../abuse/repository';
 import { loadAwardRows } from '../ceremonies/repository';
@@ -16,6 +15,7 @@ import { computeFinalists } from '../tally';
 import type { FinalistsResult } from '../tally/types';
 import { chunkedInsert } from '../store/chunks';
 import { destroyKeyStatement } from './keys';
+import { lotSecretHex, namedFinalists, tallyCategories, voteCounts } from './tally-input';
 import { checkpointDue, lastCheckpoint, writeCheckpoint } from './checkpoint';
 
 /** Phases after the vote: an award there with frozen rules and no closing checkpoint has a close to finish. */
@@ -45,43 +45,14 @@ export async function finishClose(deps: AppDeps, ceremonyId: string): Promise<Fi
   if (already.length > 0 || !sealed) return null;
 
   const rules = JSON.parse(award.ceremony.rules) as Rules;
-  const counts = await db
-    .selectFrom('ballots')
-    .select(['category_id', 'nominee_id', 'status', (eb) => eb.fn.countAll<number>().as('n')])
-    .where('ceremony_id', '=', ceremonyId)
-    .where('status', 'in', ['counted', 'flagged'])
-    .groupBy(['category_id', 'nominee_id', 'status'])
-    .execute();
-  const accepted = new Set(award.nominees.filter((n) => n.status === 'accepted').map((n) => n.id));
-  const lotSecret = bytesToHex(await deps.wrapper.unwrap('lot-secret', award.ceremony.lot_secret_wrapped!));
+  const lotSecret = await lotSecretHex(deps, award);
   const result = await computeFinalists({
     rules: { finalists: rules.finalists },
     lotSecret,
     closingRoot: closing.root,
-    categories: award.categories.map((cat) => ({
-      id: cat.id,
-      nominees: award.nominees.filter((n) => n.category_id === cat.id && n.status === 'accepted').map((n) => n.id),
-      ...(cat.k !== null ? { k: cat.k } : {}),
-      winners: cat.winners,
-    })),
-    ballots: counts.map((r) => ({
-      category: r.category_id,
-      nominee: r.nominee_id,
-      status: r.status as 'counted' | 'flagged',
-      count: Number(r.n),
-    })),
-    // Only nominees still accepted can be finalists: a withdrawn one's picks and wildcards fall away.
-    wildcards: named
-      .filter((r) => r.why === 'wildcard' && accepted.has(r.nominee_id))
-      .map((r) => ({ category: r.category_id, nominee: r.nominee_id, reason: r.reason ?? '' })),
-    organizerFinalists: Object.fromEntries(
-      award.categories.map((cat) => [
-        cat.id,
-        named
-          .filter((r) => r.category_id === cat.id && r.why === 'organizer' && accepted.has(r.nominee_id))
-          .map((r) => r.nominee_id),
-      ]),
-    ),
+    categories: tallyCategories(award),
+    ballots: await voteCounts(db, ceremonyId),
+    ...namedFinalists(award, named, (why) => why === 'organizer'),
   });
   const flagged = (
     await db

@@ -3,7 +3,6 @@
  * their embargo, and organizer-named finalists (picks and wildcards).
  */
 import { createRoute, z } from '@hono/zod-openapi';
-import type { Context } from 'hono';
 import { requireAward } from '../ceremonies/service';
 import type { AppDeps } from '../deps';
 import { ApiError } from '../errors';
@@ -15,9 +14,9 @@ import {
   problems,
   requireOrganizer,
   SlugParam,
-  type Env,
+  managesAward,
 } from '../http/router';
-import { manageAward, canManage, principalFromToken } from '../organizers/service';
+import { manageAward } from '../organizers/service';
 import { addWildcard, categoryFinalists, pickFinalists } from './organizer-finalists';
 import {
   FLAG_REASONS,
@@ -137,17 +136,6 @@ const Finalist = z
   .openapi('Finalist');
 const Finalists = z.object({ finalists: z.array(Finalist) });
 
-/** The organizer behind an optional Bearer token when they manage this award; anyone else is the public. */
-async function managingOrganizer(deps: AppDeps, c: Context<Env>, ceremonyId: string) {
-  const token = /^Bearer\s+(\S+)$/i.exec(c.req.header('authorization') ?? '')?.[1];
-  if (!token) return false;
-  try {
-    return canManage(await principalFromToken(deps, token), ceremonyId);
-  } catch {
-    return false;
-  }
-}
-
 export function reviewRoutes(deps: AppDeps) {
   const app = newRouter();
   const auth = requireOrganizer(deps);
@@ -204,7 +192,7 @@ export function reviewRoutes(deps: AppDeps) {
       path: '/api/ceremonies/{slug}/review/void',
       summary: 'Void ballots, listed by tracker or as a network group, with a reason code',
       description:
-        'Voided ballots do not count. Listed trackers must all be counted or flagged ballots of this award (else 404 or 409 and nothing changes); a network group voids all its counted and flagged ballots. While voting or judging. The event `ballots.voided` holds the count, the reason code and a hash of the sorted trackers; the next checkpoint lists the trackers.',
+        'Voided ballots do not count. Listed trackers must all be counted or flagged ballots of this award (else 404 or 409 and nothing changes); a network group voids all its counted and flagged ballots. While voting or judging, and after the announcement as the ground of a correction (then publish it with POST …/results/amend). The event `ballots.voided` holds the count, the reason code and a hash of the sorted trackers; the next checkpoint lists the trackers.',
       tags: ['Review'],
       request: { params: SlugParam, body: { content: { 'application/json': { schema: VoidInput } }, required: true } },
       responses: { 200: json(ReviewAction, 'Voided') },
@@ -221,7 +209,7 @@ export function reviewRoutes(deps: AppDeps) {
       path: '/api/ceremonies/{slug}/review/restore',
       summary: 'Restore voided ballots to counted, with a reason code',
       description:
-        'Every tracker must be a voided ballot whose nominee is still on the ballot and that no later ballot of its voter replaced; else 409 and nothing changes. While voting or judging. The event `ballots.restored` holds the count, the reason code and a hash of the sorted trackers; the next checkpoint lists the trackers.',
+        'Every tracker must be a voided ballot whose nominee is still on the ballot and that no later ballot of its voter replaced; else 409 and nothing changes. While voting or judging, and after the announcement as the ground of a correction. The event `ballots.restored` holds the count, the reason code and a hash of the sorted trackers; the next checkpoint lists the trackers.',
       tags: ['Review'],
       request: {
         params: SlugParam,
@@ -319,7 +307,7 @@ export function reviewRoutes(deps: AppDeps) {
     }),
     async (c) => {
       const award = await requireAward(deps, c.req.valid('param').slug);
-      const organizer = await managingOrganizer(deps, c, award.ceremony.id);
+      const organizer = await managesAward(deps, c, award.ceremony.id);
       if (!organizer && !countsArePublic(award))
         throw new ApiError('forbidden', 'Per-nominee counts are not public before the results are announced.');
       return c.json({ categories: await nomineeCounts(deps, award, organizer) }, 200);

@@ -29,8 +29,12 @@ import type { AppDeps } from '../deps';
 import { ApiError } from '../errors';
 import { newId } from '../store/ids';
 
-/** Organizers review ballots while the vote runs and while the jury judges; from finalization the flags freeze. */
-export const REVIEW_PHASES = ['voting', 'judging'] as const;
+/**
+ * Organizers review ballots while the vote runs and while the jury judges, and again after the announcement, as
+ * the ground of a correction (src/results/service.ts `amendResults`). Not between finalization and announcement:
+ * the finalized document is what gets announced.
+ */
+export const REVIEW_PHASES = ['voting', 'judging', 'announced', 'amended'] as const;
 export const FLAG_PHASES = ['voting'] as const;
 const flagsFrozen = () =>
   new ApiError('wrong-phase', 'Flags are frozen since voting closed; void or restore ballots instead.');
@@ -54,7 +58,10 @@ export type RestoreReason = (typeof RESTORE_REASONS)[number];
 export const MAX_TRACKERS = 1000;
 
 const wrongPhase = () =>
-  new ApiError('wrong-phase', 'Ballots can be reviewed only while voting or judging, before finalization.');
+  new ApiError(
+    'wrong-phase',
+    'Ballots can be reviewed while voting or judging, and after the announcement for a correction; not between finalization and announcement.',
+  );
 
 function requireReviewPhase(award: AwardRows) {
   if (!(REVIEW_PHASES as readonly string[]).includes(award.ceremony.phase)) throw wrongPhase();

@@ -3,7 +3,7 @@ import { OpenAPIHono, type RouteConfig, createRoute, z } from '@hono/zod-openapi
 import type { Context, MiddlewareHandler } from 'hono';
 import type { AppDeps } from '../deps';
 import { ApiError, validationError } from '../errors';
-import { type OrganizerPrincipal, principalFromToken } from '../organizers/service';
+import { type OrganizerPrincipal, canManage, principalFromToken } from '../organizers/service';
 
 export interface Env {
   Variables: {
@@ -114,4 +114,15 @@ export function organizerRoute<R extends Omit<RouteConfig, 'security' | 'middlew
     middleware: [auth] as const,
     responses: { ...ORGANIZER_PROBLEMS, ...config.responses } as R['responses'] & typeof ORGANIZER_PROBLEMS,
   });
+}
+
+/** Whether an optional Bearer token is that of an organizer of this award; anyone else is the public. */
+export async function managesAward(deps: AppDeps, c: Context<Env>, ceremonyId: string): Promise<boolean> {
+  const token = /^Bearer\s+(\S+)$/i.exec(c.req.header('authorization') ?? '')?.[1];
+  if (!token) return false;
+  try {
+    return canManage(await principalFromToken(deps, token), ceremonyId);
+  } catch {
+    return false;
+  }
 }

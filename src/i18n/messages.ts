@@ -366,6 +366,105 @@ const en = {
     'You have already made as many nominations in this category as one person may. Nothing was changed.',
   'error.roll-format': 'Enter the twelve letters and digits of your personal code.',
   'error.already-voted': 'You have voted in this category already. Nothing was changed.',
+
+  'jury.portal': 'Jury portal',
+  'jury.invite.title': 'Your invitation to the jury',
+  'jury.invite.intro':
+    'You are invited to the jury of this award. Check that the details are yours, then enter the jury portal.',
+  'jury.invite.award': 'Award',
+  'jury.invite.juror': 'Juror',
+  'jury.invite.institution': 'Institution',
+  'jury.invite.categories': 'Categories to judge',
+  'jury.invite.once':
+    'The link works once: entering signs this browser in to the jury portal for {hours} hours. It can be used until {time}.',
+  'jury.invite.enter': 'Enter the jury portal',
+  'jury.invite.notYou': 'Not you? Close this page and tell the organizers: nothing happens until you enter.',
+  'jury.link.invalidTitle': 'This link does not work',
+  'jury.link.invalid':
+    'This invitation link is not valid or has expired. Ask the organizers of the award for a new one; if you know the award’s jury portal, you can also request a new link there by email.',
+  'jury.link.spentTitle': 'This link has been used',
+  'jury.link.spent':
+    'This invitation link has been used already or replaced by a newer one: each link works once. If you did not use it yourself, tell the organizers. You can request a new link by email.',
+  'jury.link.request': 'Request a new link',
+  'jury.signin.intro':
+    'This browser is not signed in to the jury of this award. Open the link in your invitation mail, or ask for a new link here.',
+  'jury.signin.email': 'The email address the organizers have for you',
+  'jury.signin.send': 'Send me a new link',
+  'jury.signin.sent':
+    'If {email} belongs to a juror of this award, a new link is on its way. It works once, and an older link stops working.',
+  'jury.signin.limited': 'Too many links were requested for this address. Try again in an hour.',
+  'jury.signin.expired': 'Your jury session has expired or this browser is not signed in. Nothing was changed.',
+  'jury.portal.who': 'Signed in as {name}, juror for {institution}.',
+  'jury.portal.closes': 'Judging closes on {time}.',
+  'jury.portal.notYet':
+    'Judging has not started yet: the finalists are known when the public vote closes. Come back then.',
+  'jury.portal.how':
+    'In each category: first declare your conflicts of interest, then judge each finalist, then submit the sheet, which locks it.',
+  'jury.portal.closed': 'Judging has closed: your sheets can no longer change.',
+  'jury.portal.categories': 'Your categories',
+  'jury.portal.none': 'No category is assigned to you yet.',
+  'jury.state.waiting': 'Opens when judging starts',
+  'jury.state.undeclared': 'Declare your conflicts first',
+  'jury.state.scored': '{done} of {of} scored',
+  'jury.state.ranked': '{done} of {of} ranked',
+  'jury.state.submitted': 'Submitted — locked',
+  'jury.state.unsubmitted': 'Not submitted',
+  'jury.back': 'Back to the jury portal',
+  'jury.finalists': 'Finalists',
+  'jury.noFinalists': 'This category has no finalists yet.',
+  'jury.declare.title': 'Declare your conflicts of interest',
+  'jury.declare.intro':
+    'Before you judge, tick every finalist you have a conflict of interest with. You do not judge those finalists, and your declaration is recorded.',
+  'jury.declare.what':
+    'A conflict is any tie that could bias you, or look as if it does: family or a close friend, your employer or employee, your supervisor or student, a co-author or business partner, your own organization, or any interest in the outcome.',
+  'jury.declare.box': 'I have a conflict of interest with this finalist',
+  'jury.declare.none':
+    'No box ticked means you declare no conflict. You can add a conflict later, but not take one back.',
+  'jury.declare.submit': 'Confirm my declaration',
+  'jury.declare.more': 'Add a conflict of interest',
+  'jury.declare.moreSubmit': 'Add the ticked conflicts',
+  'jury.conflict.juror': 'Conflict of interest: you do not judge this finalist.',
+  'jury.conflict.institution': 'Conflict of interest of your institution: you do not judge this finalist.',
+  'jury.rubric.intro':
+    'Score each finalist on every criterion with a whole number from {min} to {max}, where {max} is best. Save each finalist; you can change your scores until you submit the sheet.',
+  'jury.rubric.criterion': '{label} (weight {weight} of {total})',
+  'jury.rubric.save': 'Save',
+  'jury.rubric.saveName': 'Save the scores of {name}',
+  'jury.rubric.saved': 'Scored.',
+  'jury.rubric.unscored': 'Not scored yet.',
+  'jury.ranking.intro':
+    'Give each finalist a rank, 1 being the best, and use each rank once. You can change the ranking until you submit the sheet.',
+  'jury.ranking.rank': 'Rank of {name}',
+  'jury.ranking.choose': 'Choose a rank',
+  'jury.ranking.save': 'Save the ranking',
+  'jury.ranking.duplicate': 'Two finalists have the same rank: give each rank once. Nothing was saved.',
+  'jury.ranking.missing': 'Give every finalist a rank. Nothing was saved.',
+  'jury.submit.title': 'Submit the sheet',
+  'jury.submit.intro':
+    'Submitting locks the sheet: after that nothing on it can change. Only submitted sheets count in the results.',
+  'jury.submit.leftScore': 'Finalists still to score: {count}.',
+  'jury.submit.leftRank': 'Finalists still to rank: {count}.',
+  'jury.submit.button': 'Submit and lock the sheet',
+  'jury.submitted': 'Submitted — this sheet is locked.',
+  'jury.closed': 'Judging has closed: this sheet is read-only.',
+  'jury.closedUnsubmitted': 'This sheet was not submitted before judging closed, so it does not count.',
+  'jury.closedUndeclared': 'Judging closed before you declared your conflicts of interest in this category.',
+  'jury.yourRanking': 'Your ranking',
+  'jury.done.conflicts': 'Your declaration is recorded.',
+  'jury.done.scores': 'The scores are saved.',
+  'jury.done.ranking': 'The ranking is saved.',
+  'jury.done.submitted': 'Your sheet is submitted and locked. Thank you!',
+  'jury.error.sheet-locked': 'You have submitted this sheet, so it is locked. Nothing was changed.',
+  'jury.error.sheet-incomplete':
+    'The sheet is not complete: judge every finalist you may judge, then submit. Nothing was changed.',
+  'jury.error.conflicts-undeclared': 'Declare your conflicts of interest in this category first. Nothing was changed.',
+  'jury.error.conflict-of-interest':
+    'You, or your institution, have a conflict of interest with this finalist. Nothing was changed.',
+  'jury.error.wrong-mode': 'This jury does not judge that way; reload the page. Nothing was changed.',
+  'jury.error.closed': 'Judging has closed: sheets can no longer change. Nothing was changed.',
+  'jury.error.notYet': 'Judging has not started yet. Nothing was changed.',
+  'jury.error.scores': 'Give every criterion a whole number from {min} to {max}. Nothing was saved.',
+  'jury.error.not-found': 'This category is not assigned to you, or that nominee is not one of its finalists.',
 };
 
 export type MessageKey = keyof typeof en;
@@ -726,6 +825,106 @@ const ru: Dictionary = {
     'Вы уже сделали в этой категории столько номинаций, сколько можно одному человеку. Ничего не изменилось.',
   'error.roll-format': 'Введите двенадцать букв и цифр вашего личного кода.',
   'error.already-voted': 'Вы уже проголосовали в этой категории. Ничего не изменилось.',
+
+  'jury.portal': 'Портал жюри',
+  'jury.invite.title': 'Приглашение в жюри',
+  'jury.invite.intro': 'Вас приглашают в жюри этой премии. Проверьте, что данные ваши, и войдите в портал жюри.',
+  'jury.invite.award': 'Премия',
+  'jury.invite.juror': 'Член жюри',
+  'jury.invite.institution': 'Организация',
+  'jury.invite.categories': 'Категории для оценки',
+  'jury.invite.once':
+    'Ссылка действует один раз: после входа этот браузер будет подключён к порталу жюри на {hours} ч. Воспользоваться ссылкой можно до {time}.',
+  'jury.invite.enter': 'Войти в портал жюри',
+  'jury.invite.notYou':
+    'Это не вы? Закройте страницу и сообщите организаторам: пока вы не вошли, ничего не происходит.',
+  'jury.link.invalidTitle': 'Ссылка не работает',
+  'jury.link.invalid':
+    'Эта ссылка-приглашение недействительна или срок её действия истёк. Попросите у организаторов премии новую; если вы знаете страницу портала жюри премии, новую ссылку можно запросить там по электронной почте.',
+  'jury.link.spentTitle': 'Ссылка уже использована',
+  'jury.link.spent':
+    'Эта ссылка-приглашение уже использована или заменена более новой: каждая ссылка действует один раз. Если вы ею не пользовались, сообщите организаторам. Новую ссылку можно запросить по электронной почте.',
+  'jury.link.request': 'Запросить новую ссылку',
+  'jury.signin.intro':
+    'Этот браузер не подключён к жюри этой премии. Откройте ссылку из письма-приглашения или запросите здесь новую.',
+  'jury.signin.email': 'Адрес электронной почты, известный организаторам',
+  'jury.signin.send': 'Прислать новую ссылку',
+  'jury.signin.sent':
+    'Если адрес {email} принадлежит члену жюри этой премии, новая ссылка уже в пути. Она действует один раз, а прежняя ссылка перестаёт работать.',
+  'jury.signin.limited': 'Для этого адреса запрошено слишком много ссылок. Попробуйте снова через час.',
+  'jury.signin.expired': 'Ваш сеанс в жюри истёк или этот браузер не подключён. Ничего не изменено.',
+  'jury.portal.who': 'Вы вошли как {name}, член жюри от организации «{institution}».',
+  'jury.portal.closes': 'Работа жюри завершается {time}.',
+  'jury.portal.notYet':
+    'Работа жюри ещё не началась: финалисты станут известны после завершения общественного голосования. Возвращайтесь тогда.',
+  'jury.portal.how':
+    'В каждой категории сначала заявите о конфликтах интересов, затем оцените каждого финалиста и отправьте лист оценок: после отправки он закрывается для изменений.',
+  'jury.portal.closed': 'Работа жюри завершена: ваши листы оценок больше нельзя изменить.',
+  'jury.portal.categories': 'Ваши категории',
+  'jury.portal.none': 'Вам пока не назначена ни одна категория.',
+  'jury.state.waiting': 'Откроется с началом работы жюри',
+  'jury.state.undeclared': 'Сначала заявите о конфликтах интересов',
+  'jury.state.scored': 'Оценено: {done} из {of}',
+  'jury.state.ranked': 'Места присвоены: {done} из {of}',
+  'jury.state.submitted': 'Отправлено — закрыто',
+  'jury.state.unsubmitted': 'Не отправлено',
+  'jury.back': 'Вернуться в портал жюри',
+  'jury.finalists': 'Финалисты',
+  'jury.noFinalists': 'В этой категории пока нет финалистов.',
+  'jury.declare.title': 'Заявление о конфликте интересов',
+  'jury.declare.intro':
+    'Прежде чем оценивать, отметьте каждого финалиста, с которым у вас есть конфликт интересов. Этих финалистов вы не оцениваете; ваше заявление фиксируется.',
+  'jury.declare.what':
+    'Конфликт интересов — любая связь, которая может повлиять на вашу оценку или выглядеть так: родство или близкая дружба, ваш работодатель или подчинённый, ваш руководитель или студент, соавтор или деловой партнёр, ваша собственная организация, любая заинтересованность в исходе.',
+  'jury.declare.box': 'У меня есть конфликт интересов с этим финалистом',
+  'jury.declare.none':
+    'Если ничего не отмечено, вы заявляете, что конфликтов нет. Добавить конфликт можно и позже, но отозвать нельзя.',
+  'jury.declare.submit': 'Подтвердить заявление',
+  'jury.declare.more': 'Добавить конфликт интересов',
+  'jury.declare.moreSubmit': 'Добавить отмеченные конфликты',
+  'jury.conflict.juror': 'Конфликт интересов: вы не оцениваете этого финалиста.',
+  'jury.conflict.institution': 'Конфликт интересов вашей организации: вы не оцениваете этого финалиста.',
+  'jury.rubric.intro':
+    'Оцените каждого финалиста по каждому критерию целым числом от {min} до {max}, где {max} — лучшая оценка. Сохраняйте оценки каждого финалиста; менять их можно до отправки листа.',
+  'jury.rubric.criterion': '{label} (вес {weight} из {total})',
+  'jury.rubric.save': 'Сохранить',
+  'jury.rubric.saveName': 'Сохранить оценки: {name}',
+  'jury.rubric.saved': 'Оценено.',
+  'jury.rubric.unscored': 'Ещё не оценено.',
+  'jury.ranking.intro':
+    'Присвойте каждому финалисту место: 1 — лучший, каждое место — один раз. Менять места можно до отправки листа.',
+  'jury.ranking.rank': 'Место: {name}',
+  'jury.ranking.choose': 'Выберите место',
+  'jury.ranking.save': 'Сохранить места',
+  'jury.ranking.duplicate':
+    'Двум финалистам присвоено одно и то же место: каждое место можно дать только один раз. Ничего не сохранено.',
+  'jury.ranking.missing': 'Присвойте место каждому финалисту. Ничего не сохранено.',
+  'jury.submit.title': 'Отправить лист оценок',
+  'jury.submit.intro':
+    'После отправки лист закрывается: в нём больше ничего нельзя изменить. В результатах учитываются только отправленные листы.',
+  'jury.submit.leftScore': 'Осталось оценить финалистов: {count}.',
+  'jury.submit.leftRank': 'Финалистов без места: {count}.',
+  'jury.submit.button': 'Отправить и закрыть лист',
+  'jury.submitted': 'Отправлено — этот лист закрыт для изменений.',
+  'jury.closed': 'Работа жюри завершена: этот лист доступен только для просмотра.',
+  'jury.closedUnsubmitted': 'Этот лист не был отправлен до завершения работы жюри, поэтому он не учитывается.',
+  'jury.closedUndeclared': 'Работа жюри завершилась раньше, чем вы заявили о конфликтах интересов в этой категории.',
+  'jury.yourRanking': 'Ваши места',
+  'jury.done.conflicts': 'Ваше заявление зафиксировано.',
+  'jury.done.scores': 'Оценки сохранены.',
+  'jury.done.ranking': 'Места сохранены.',
+  'jury.done.submitted': 'Ваш лист отправлен и закрыт. Спасибо!',
+  'jury.error.sheet-locked': 'Вы уже отправили этот лист, и он закрыт. Ничего не изменено.',
+  'jury.error.sheet-incomplete':
+    'Лист заполнен не полностью: оцените всех финалистов, которых вам положено оценить, и затем отправьте. Ничего не изменено.',
+  'jury.error.conflicts-undeclared': 'Сначала заявите о конфликтах интересов в этой категории. Ничего не изменено.',
+  'jury.error.conflict-of-interest':
+    'У вас или вашей организации конфликт интересов с этим финалистом. Ничего не изменено.',
+  'jury.error.wrong-mode': 'Это жюри оценивает иначе; обновите страницу. Ничего не изменено.',
+  'jury.error.closed': 'Работа жюри завершена: листы больше нельзя изменить. Ничего не изменено.',
+  'jury.error.notYet': 'Работа жюри ещё не началась. Ничего не изменено.',
+  'jury.error.scores': 'Поставьте по каждому критерию целое число от {min} до {max}. Ничего не сохранено.',
+  'jury.error.not-found': 'Эта категория вам не назначена, или этот номинант не входит в её финалисты.',
 };
 
 const ky: Dictionary = {
@@ -1090,6 +1289,108 @@ const ky: Dictionary = {
     'Сиз бул категорияда бир адам бере ала турган сунуштардын баарын бердиңиз. Эч нерсе өзгөргөн жок.',
   'error.roll-format': 'Жеке кодуңуздун он эки тамгасын жана санын жазыңыз.',
   'error.already-voted': 'Сиз бул категорияда мурда эле добуш бергенсиз. Эч нерсе өзгөргөн жок.',
+
+  'jury.portal': 'Калыстар порталы',
+  'jury.invite.title': 'Калыстар тобуна чакыруу',
+  'jury.invite.intro':
+    'Сиз бул сыйлыктын калыстар тобуна чакырылдыңыз. Маалыматтар сизге таандык экенин текшерип, калыстар порталына кириңиз.',
+  'jury.invite.award': 'Сыйлык',
+  'jury.invite.juror': 'Калыс',
+  'jury.invite.institution': 'Уюм',
+  'jury.invite.categories': 'Баалай турган категориялар',
+  'jury.invite.once':
+    'Шилтеме бир гана жолу иштейт: киргенден кийин бул браузер калыстар порталына {hours} саатка туташат. Шилтемени {time} чейин колдонсо болот.',
+  'jury.invite.enter': 'Калыстар порталына кирүү',
+  'jury.invite.notYou': 'Бул сиз эмессизби? Баракты жаап, уюштуруучуларга кабарлаңыз: сиз кирмейинче эч нерсе болбойт.',
+  'jury.link.invalidTitle': 'Бул шилтеме иштебейт',
+  'jury.link.invalid':
+    'Бул чакыруу шилтемеси жараксыз же мөөнөтү бүткөн. Сыйлыктын уюштуруучуларынан жаңысын сураңыз; сыйлыктын калыстар порталын билсеңиз, жаңы шилтемени ошол жерден электрондук почта аркылуу сурай аласыз.',
+  'jury.link.spentTitle': 'Бул шилтеме колдонулган',
+  'jury.link.spent':
+    'Бул чакыруу шилтемеси мурда колдонулган же жаңысы менен алмаштырылган: ар бир шилтеме бир гана жолу иштейт. Аны өзүңүз колдонбосоңуз, уюштуруучуларга кабарлаңыз. Жаңы шилтемени электрондук почта аркылуу сурай аласыз.',
+  'jury.link.request': 'Жаңы шилтеме суроо',
+  'jury.signin.intro':
+    'Бул браузер бул сыйлыктын калыстар тобуна туташкан эмес. Чакыруу катындагы шилтемени ачыңыз же бул жерден жаңы шилтеме сураңыз.',
+  'jury.signin.email': 'Уюштуруучуларда турган электрондук почта дарегиңиз',
+  'jury.signin.send': 'Мага жаңы шилтеме жөнөтүү',
+  'jury.signin.sent':
+    'Эгер {email} дареги бул сыйлыктын калысына таандык болсо, жаңы шилтеме жолдо. Ал бир гана жолу иштейт, мурунку шилтеме иштебей калат.',
+  'jury.signin.limited': 'Бул дарек үчүн өтө көп шилтеме суралды. Бир сааттан кийин кайра аракет кылыңыз.',
+  'jury.signin.expired': 'Калыстар сеансыңыздын мөөнөтү бүттү же бул браузер туташкан эмес. Эч нерсе өзгөргөн жок.',
+  'jury.portal.who': 'Сиз {name} катары кирдиңиз, «{institution}» уюмунун калысы.',
+  'jury.portal.closes': 'Калыстардын баалоосу {time} бүтөт.',
+  'jury.portal.notYet':
+    'Калыстардын баалоосу азырынча башталган жок: финалисттер коомдук добуш берүү бүткөндө белгилүү болот. Ошондо кайра келиңиз.',
+  'jury.portal.how':
+    'Ар бир категорияда адегенде кызыкчылыктар кагылышуусун билдириңиз, андан кийин ар бир финалистти баалап, баалоо барагын жөнөтүңүз: жөнөтүлгөн барак өзгөртүлбөйт.',
+  'jury.portal.closed': 'Калыстардын баалоосу бүттү: баалоо барактарыңызды мындан ары өзгөртүүгө болбойт.',
+  'jury.portal.categories': 'Сиздин категорияларыңыз',
+  'jury.portal.none': 'Сизге азырынча бир да категория дайындалган жок.',
+  'jury.state.waiting': 'Калыстардын баалоосу башталганда ачылат',
+  'jury.state.undeclared': 'Адегенде кызыкчылыктар кагылышуусун билдириңиз',
+  'jury.state.scored': '{of} финалисттен {done} бааланды',
+  'jury.state.ranked': '{of} финалисттен {done} орунга коюлду',
+  'jury.state.submitted': 'Жөнөтүлдү — кулпуланды',
+  'jury.state.unsubmitted': 'Жөнөтүлгөн жок',
+  'jury.back': 'Калыстар порталына кайтуу',
+  'jury.finalists': 'Финалисттер',
+  'jury.noFinalists': 'Бул категорияда азырынча финалисттер жок.',
+  'jury.declare.title': 'Кызыкчылыктар кагылышуусун билдирүү',
+  'jury.declare.intro':
+    'Баалоодон мурун кызыкчылыктар кагылышуусу бар ар бир финалистти белгилеңиз. Ал финалисттерди сиз баалабайсыз; билдирүүңүз катталат.',
+  'jury.declare.what':
+    'Кызыкчылыктар кагылышуусу — баалооңузга таасир этиши мүмкүн же ошондой көрүнгөн ар кандай байланыш: туугандык же жакын достук, иш берүүчүңүз же кызматкериңиз, жетекчиңиз же студентиңиз, биргелешкен автор же иш өнөгү, өзүңүздүн уюмуңуз, же жыйынтыкка кандайдыр бир кызыкдарлык.',
+  'jury.declare.box': 'Бул финалист менен менде кызыкчылыктар кагылышуусу бар',
+  'jury.declare.none':
+    'Эч нерсе белгиленбесе, кагылышуу жок деп билдиресиз. Кагылышууну кийин кошсо болот, бирок кайра алып салууга болбойт.',
+  'jury.declare.submit': 'Билдирүүмдү ырастоо',
+  'jury.declare.more': 'Кызыкчылыктар кагылышуусун кошуу',
+  'jury.declare.moreSubmit': 'Белгиленген кагылышууларды кошуу',
+  'jury.conflict.juror': 'Кызыкчылыктар кагылышуусу: сиз бул финалистти баалабайсыз.',
+  'jury.conflict.institution': 'Уюмуңуздун кызыкчылыктар кагылышуусу: сиз бул финалистти баалабайсыз.',
+  'jury.rubric.intro':
+    'Ар бир финалистти ар бир критерий боюнча {min}–{max} аралыгындагы бүтүн сан менен баалаңыз, {max} — эң жогорку баа. Ар бир финалисттин баасын сактаңыз; барак жөнөтүлгөнгө чейин бааларды өзгөртсө болот.',
+  'jury.rubric.criterion': '{label} (салмагы: {total} ичинен {weight})',
+  'jury.rubric.save': 'Сактоо',
+  'jury.rubric.saveName': 'Сактоо: {name}',
+  'jury.rubric.saved': 'Бааланды.',
+  'jury.rubric.unscored': 'Азырынча бааланган жок.',
+  'jury.ranking.intro':
+    'Ар бир финалистке орун бериңиз: 1 — эң мыктысы, ар бир орун бир гана жолу. Барак жөнөтүлгөнгө чейин орундарды өзгөртсө болот.',
+  'jury.ranking.rank': 'Орун: {name}',
+  'jury.ranking.choose': 'Орунду тандаңыз',
+  'jury.ranking.save': 'Орундарды сактоо',
+  'jury.ranking.duplicate':
+    'Эки финалистке бирдей орун берилди: ар бир орунду бир гана жолу бериңиз. Эч нерсе сакталган жок.',
+  'jury.ranking.missing': 'Ар бир финалистке орун бериңиз. Эч нерсе сакталган жок.',
+  'jury.submit.title': 'Баалоо барагын жөнөтүү',
+  'jury.submit.intro':
+    'Жөнөтүлгөндөн кийин барак кулпуланат: андагы эч нерсени өзгөртүүгө болбойт. Жыйынтыктарда жөнөтүлгөн барактар гана эсептелет.',
+  'jury.submit.leftScore': 'Бааланбаган финалисттер: {count}.',
+  'jury.submit.leftRank': 'Орун берилбеген финалисттер: {count}.',
+  'jury.submit.button': 'Жөнөтүү жана баракты кулпулоо',
+  'jury.submitted': 'Жөнөтүлдү — бул барак кулпуланды.',
+  'jury.closed': 'Калыстардын баалоосу бүттү: бул баракты окууга гана болот.',
+  'jury.closedUnsubmitted': 'Бул барак калыстардын баалоосу бүткөнгө чейин жөнөтүлгөн жок, ошондуктан эсептелбейт.',
+  'jury.closedUndeclared':
+    'Бул категорияда кызыкчылыктар кагылышуусун билдиргениңизге чейин калыстардын баалоосу бүтүп калды.',
+  'jury.yourRanking': 'Сиз берген орундар',
+  'jury.done.conflicts': 'Билдирүүңүз катталды.',
+  'jury.done.scores': 'Баалар сакталды.',
+  'jury.done.ranking': 'Орундар сакталды.',
+  'jury.done.submitted': 'Барагыңыз жөнөтүлдү жана кулпуланды. Рахмат!',
+  'jury.error.sheet-locked': 'Сиз бул баракты жөнөткөнсүз, ал кулпуланган. Эч нерсе өзгөргөн жок.',
+  'jury.error.sheet-incomplete':
+    'Барак толук эмес: баалай турган ар бир финалистти баалап, андан кийин жөнөтүңүз. Эч нерсе өзгөргөн жок.',
+  'jury.error.conflicts-undeclared':
+    'Адегенде бул категорияда кызыкчылыктар кагылышуусун билдириңиз. Эч нерсе өзгөргөн жок.',
+  'jury.error.conflict-of-interest':
+    'Сиздин же уюмуңуздун бул финалист менен кызыкчылыктар кагылышуусу бар. Эч нерсе өзгөргөн жок.',
+  'jury.error.wrong-mode': 'Бул калыстар тобу башкача баалайт; баракты жаңылаңыз. Эч нерсе өзгөргөн жок.',
+  'jury.error.closed': 'Калыстардын баалоосу бүттү: барактарды мындан ары өзгөртүүгө болбойт. Эч нерсе өзгөргөн жок.',
+  'jury.error.notYet': 'Калыстардын баалоосу азырынча башталган жок. Эч нерсе өзгөргөн жок.',
+  'jury.error.scores': 'Ар бир критерийге {min}–{max} аралыгындагы бүтүн сан коюңуз. Эч нерсе сакталган жок.',
+  'jury.error.not-found': 'Бул категория сизге дайындалган эмес, же бул номинант анын финалисттеринин арасында жок.',
 };
 
 export const MESSAGES: Record<Lang, Dictionary> = { en, ru, ky };

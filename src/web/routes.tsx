@@ -60,6 +60,7 @@ import {
   startSession,
   verifiedForm,
 } from './security';
+import { juryPageRoutes } from './jury';
 import { takingNominations, voterRoutes } from './voter';
 
 type Named = { name: LocalizedText; description?: LocalizedText };
@@ -120,6 +121,7 @@ export function webRoutes(deps: AppDeps) {
   // The ballot first: a track may be called like a page of the voter routes (/a/:slug/vote/nominate).
   web.route('/', ballotPageRoutes(deps));
   web.route('/', voterRoutes(deps));
+  web.route('/', juryPageRoutes(deps));
 
   web.get('/a/:slug/:category', async (c) => {
     const rows = await publishedAward(deps, c.req.param('slug'));

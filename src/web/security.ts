@@ -22,7 +22,7 @@ export const SESSION_COOKIE = 'laurel_session';
 export const CSRF_COOKIE = 'laurel_csrf';
 export const LANG_COOKIE = 'laurel_lang';
 
-const COOKIE = { httpOnly: true, secure: true, sameSite: 'Lax', path: '/' } as const;
+export const COOKIE = { httpOnly: true, secure: true, sameSite: 'Lax', path: '/' } as const;
 const TOKEN_RE = /^[A-Za-z0-9_-]{43}$/;
 const LANG_COOKIE_SECONDS = 365 * 24 * 3600;
 
