@@ -5,30 +5,12 @@ import { leafHash, verifyConsistency, verifyInclusion } from '../src/audit/merkl
 import { writeCheckpoint } from '../src/ballots/checkpoint';
 import { ballotsTick } from '../src/ballots/close';
 import { movePhase, requireAward } from '../src/ceremonies/service';
-import { AwardDefinition } from '../src/ceremonies/schemas';
 import { type TestEnv, post, testEnv } from './helpers';
-import { nonce, openVote as openAward, voterToken } from './support/awards';
+import { nonce, openVote as openAward, plainAward, voterToken } from './support/awards';
 
 function award(slug: string, everyBallots = 1000) {
-  return AwardDefinition.parse({
-    format: 'laurel-award/1',
-    slug,
-    locales: ['en'],
-    name: { en: 'Log Award' },
+  return plainAward(slug, {
     rules: { finalists: { mode: 'public', k: 2 }, checkpoints: { everySeconds: 3600, everyBallots } },
-    tracks: [
-      {
-        slug: 't',
-        name: { en: 'T' },
-        categories: [
-          {
-            slug: 'mentor',
-            name: { en: 'Mentor' },
-            nominees: ['a', 'b', 'c', 'd'].map((s) => ({ slug: s, name: { en: s.toUpperCase() } })),
-          },
-        ],
-      },
-    ],
   });
 }
 

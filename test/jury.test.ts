@@ -6,37 +6,19 @@ import { describe, expect, it } from 'vitest';
 import { commitment } from '../src/audit/chain';
 import { canonicalJson } from '../src/audit/canonical';
 import { listEvents } from '../src/audit/log';
-import { AwardDefinition } from '../src/ceremonies/schemas';
 import { movePhase, requireAward } from '../src/ceremonies/service';
 import { juryTallyInput } from '../src/jury/service';
 import { tally } from '../src/tally';
 import { type TestEnv, bearer, post, signIn, snapshot, testClock, testEnv } from './helpers';
-import { nonce, openVote, voterToken } from './support/awards';
+import { nonce, openVote, plainAward, voterToken } from './support/awards';
 
 function award(slug: string, jury: Record<string, unknown>) {
-  return AwardDefinition.parse({
-    format: 'laurel-award/1',
-    slug,
-    locales: ['en'],
-    name: { en: 'Jury Award' },
+  return plainAward(slug, {
     rules: { finalists: { mode: 'public', k: 3 }, jury, weights: { jury: 7, public: 3 } },
     institutions: [
       { slug: 'ministry', name: { en: 'Ministry' }, weight: 2 },
       { slug: 'undp', name: { en: 'UNDP' }, weight: 1 },
       { slug: 'experts', name: { en: 'Experts' }, weight: 1 },
-    ],
-    tracks: [
-      {
-        slug: 't',
-        name: { en: 'T' },
-        categories: [
-          {
-            slug: 'mentor',
-            name: { en: 'Mentor' },
-            nominees: ['a', 'b', 'c', 'd'].map((s) => ({ slug: s, name: { en: s.toUpperCase() } })),
-          },
-        ],
-      },
     ],
   });
 }

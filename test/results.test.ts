@@ -7,38 +7,22 @@ import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { canonicalJson, sha256Hex } from '../src/audit/canonical';
 import { listEvents } from '../src/audit/log';
-import { AwardDefinition } from '../src/ceremonies/schemas';
 import { movePhase, requireAward } from '../src/ceremonies/service';
 import { rotateResultsKey, verifyResultsJws } from '../src/results/signing';
 import { tally } from '../src/tally';
 import { type TestEnv, bearer, post, signIn, testEnv } from './helpers';
-import { nonce, openVote, voterToken } from './support/awards';
+import { nonce, openVote, plainAward, voterToken } from './support/awards';
 
 function award(slug: string) {
-  return AwardDefinition.parse({
-    format: 'laurel-award/1',
-    slug,
-    locales: ['en'],
-    name: { en: 'Results Award' },
+  return plainAward(slug, {
     rules: {
       finalists: { mode: 'public', k: 2 },
       jury: { mode: 'rubric', scale: [0, 10], criteria: [{ id: 'merit', weight: 1 }] },
       weights: { jury: 1, public: 1 },
     },
     institutions: [{ slug: 'panel', name: { en: 'Panel' }, weight: 1 }],
-    tracks: [
-      {
-        slug: 't',
-        name: { en: 'T' },
-        categories: [
-          {
-            slug: 'mentor',
-            name: { en: 'Mentor' },
-            nominees: ['ada', 'bea', 'cem'].map((s) => ({ slug: s, name: { en: `=${s.toUpperCase()}` } })),
-          },
-        ],
-      },
-    ],
+    categories: { mentor: ['ada', 'bea', 'cem'] },
+    name: (s) => `=${s.toUpperCase()}`,
   });
 }
 

@@ -4,36 +4,14 @@ import { listEvents } from '../src/audit/log';
 import { statusChangeStatements } from '../src/abuse/repository';
 import { writeCheckpoint } from '../src/ballots/checkpoint';
 import { createAward, movePhase, requireAward } from '../src/ceremonies/service';
-import { AwardDefinition } from '../src/ceremonies/schemas';
 import { constraintViolation } from '../src/store/store';
 import { type TestEnv, bearer, post, signIn, snapshot, testEnv } from './helpers';
-import { nonce, openVote as openAward, voterToken } from './support/awards';
+import { nonce, openVote as openAward, plainAward, voterToken } from './support/awards';
 
 function award(slug: string, rules: Record<string, unknown> = {}) {
-  return AwardDefinition.parse({
-    format: 'laurel-award/1',
-    slug,
-    locales: ['en'],
-    name: { en: 'Review Award' },
+  return plainAward(slug, {
     rules: { finalists: { mode: 'public', k: 2 }, ...rules },
-    tracks: [
-      {
-        slug: 't',
-        name: { en: 'T' },
-        categories: [
-          {
-            slug: 'mentor',
-            name: { en: 'Mentor' },
-            nominees: ['a', 'b', 'c', 'd'].map((s) => ({ slug: s, name: { en: s.toUpperCase() } })),
-          },
-          {
-            slug: 'mentee',
-            name: { en: 'Mentee' },
-            nominees: ['x', 'y'].map((s) => ({ slug: s, name: { en: s.toUpperCase() } })),
-          },
-        ],
-      },
-    ],
+    categories: { mentor: ['a', 'b', 'c', 'd'], mentee: ['x', 'y'] },
   });
 }
 

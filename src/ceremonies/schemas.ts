@@ -194,10 +194,13 @@ export const InstitutionDefinition = z
   })
   .openapi('InstitutionDefinition');
 
+/** Words that site-wide pages use where an award's slug stands (e.g. /jury/invitations/…), so no award takes them. */
+export const RESERVED_AWARD_SLUGS = ['invitations'];
+
 export const AwardDefinition = z
   .object({
     format: z.literal('laurel-award/1'),
-    slug: Slug,
+    slug: Slug.refine((s) => !RESERVED_AWARD_SLUGS.includes(s), 'this word is reserved for pages of the site'),
     /** IANA time zone in which instants are shown, e.g. Asia/Bishkek. */
     timeZone: z.string().min(1).max(64).default('UTC'),
     /** Languages the award is published in, the first being the default. */

@@ -7,6 +7,8 @@ export interface InvitationMailVars {
   institution: string;
   categories: string;
   link: string;
+  /** The juror portal of the award, where a new link can be asked for. */
+  portal: string;
   /** When the link expires, already formatted for the reader. */
   until: string;
 }
@@ -20,7 +22,7 @@ const TEXTS: Record<Lang, (v: InvitationMailVars) => { subject: string; text: st
       `Open this link to enter the jury portal. It works once, on one device, and is valid until ${v.until}:\n\n${v.link}\n\n` +
       `Before you see a category's finalists' sheets you will be asked to declare any conflict of interest. ` +
       `Your scores stay secret until the results are published. If you need a new link, ask the organizers ` +
-      `or request one on the jury portal's sign-in page.`,
+      `or request one at ${v.portal}`,
   }),
   ru: (v) => ({
     subject: `${v.award}: приглашение в жюри`,
@@ -30,7 +32,7 @@ const TEXTS: Record<Lang, (v: InvitationMailVars) => { subject: string; text: st
       `Откройте эту ссылку, чтобы войти в портал жюри. Она действует один раз, на одном устройстве, до ${v.until}:\n\n${v.link}\n\n` +
       `Прежде чем вы увидите листы оценок финалистов категории, вас попросят заявить о конфликте интересов, если он есть. ` +
       `Ваши оценки остаются тайными до публикации результатов. Если нужна новая ссылка, обратитесь к организаторам ` +
-      `или запросите её на странице входа в портал жюри.`,
+      `или запросите её на ${v.portal}`,
   }),
   ky: (v) => ({
     subject: `${v.award}: калыстар тобуна чакыруу`,
@@ -40,7 +42,7 @@ const TEXTS: Record<Lang, (v: InvitationMailVars) => { subject: string; text: st
       `Калыстар порталына кирүү үчүн бул шилтемени ачыңыз. Ал бир жолу, бир түзмөктө, ${v.until} чейин иштейт:\n\n${v.link}\n\n` +
       `Категориянын финалисттеринин баалоо барактарын көрөрдөн мурун кызыкчылыктар кагылышуусу болсо, аны билдирүү сунушталат. ` +
       `Сиздин баалар жыйынтыктар жарыяланганга чейин жашыруун калат. Жаңы шилтеме керек болсо, уюштуруучуларга кайрылыңыз ` +
-      `же калыстар порталына кирүү бетинен сураңыз.`,
+      `же ${v.portal} дарегинен сураңыз.`,
   }),
 };
 

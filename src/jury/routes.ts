@@ -26,6 +26,7 @@ import {
   declareConflicts,
   inviteJuror,
   juryProgress,
+  jurorSummary,
   jurorFromSession,
   jurorPortal,
   openInvitation,
@@ -163,17 +164,6 @@ async function jurorOf(deps: AppDeps, c: Context<Env>, slug: string) {
   return { award, juror: await jurorFromSession(deps, award, token) };
 }
 
-function jurorView(award: Awaited<ReturnType<typeof requireAward>>, j: Awaited<ReturnType<typeof requireJuror>>) {
-  return {
-    id: j.id,
-    pseudonym: j.pseudonym,
-    name: j.name,
-    email: j.email,
-    institution: award.institutions.find((i) => i.id === j.institution_id)?.slug ?? j.institution_id,
-    weight: j.weight,
-  };
-}
-
 export function juryRoutes(deps: AppDeps) {
   const app = newRouter();
   const auth = requireOrganizer(deps);
@@ -223,7 +213,7 @@ export function juryRoutes(deps: AppDeps) {
       const invitation = invite
         ? await inviteJuror(deps, award, juror, actor, { baseUrl: baseUrlOf(deps, c), locale: clientLocale(c) })
         : null;
-      return c.json({ juror: jurorView(award, juror), invitation, event: invitation?.event ?? event }, 201);
+      return c.json({ juror: jurorSummary(award, juror), invitation, event: invitation?.event ?? event }, 201);
     },
   );
 
@@ -246,7 +236,7 @@ export function juryRoutes(deps: AppDeps) {
       const { award, actor } = await manageAward(deps, c.get('organizer'), slug);
       const juror = await requireJuror(deps, award, id);
       const result = await updateJuror(deps, award, juror, c.req.valid('json'), actor);
-      return c.json({ juror: jurorView(award, result.juror), event: result.event }, 200);
+      return c.json({ juror: jurorSummary(award, result.juror), event: result.event }, 200);
     },
   );
 

@@ -339,6 +339,7 @@ async function invitationMailStatement(
     institution: institution ? names((JSON.parse(institution.content) as { name: LocalizedText }).name) : '',
     categories: categories.join(', '),
     link: url,
+    portal: `${url.slice(0, url.indexOf(invitationPath('')))}/jury/${award.ceremony.slug}`,
     until: formatInstant(expiresAt, award.ceremony.time_zone, lang),
   });
   return deps.mailer.queue({
@@ -408,6 +409,18 @@ export async function addConflict(
   return { event };
 }
 
+/** A juror as organizers see them: the institution by slug. */
+export function jurorSummary(award: AwardRows, j: JurorRow) {
+  return {
+    id: j.id,
+    pseudonym: j.pseudonym,
+    name: j.name,
+    email: j.email,
+    institution: award.institutions.find((i) => i.id === j.institution_id)?.slug ?? j.institution_id,
+    weight: j.weight,
+  };
+}
+
 export interface SheetProgress {
   category: string;
   declared: boolean;
@@ -423,12 +436,7 @@ export async function juryProgress(deps: AppDeps, award: AwardRows) {
   return {
     mode: state.rule.mode,
     jurors: state.jurors.map((j) => ({
-      id: j.id,
-      pseudonym: j.pseudonym,
-      name: j.name,
-      email: j.email,
-      institution: award.institutions.find((i) => i.id === j.institution_id)?.slug ?? j.institution_id,
-      weight: j.weight,
+      ...jurorSummary(award, j),
       invitationPending: j.invitation !== null,
       sheets: state.assignments
         .filter((a) => a.juror_id === j.id)
@@ -881,6 +889,8 @@ export async function submitSheet(deps: AppDeps, award: AwardRows, juror: JurorR
     const sheet = state.sheetOf(juror, cat.id);
     const refusal = await sheetRefusal(deps, award, juror, cat.id, { declared: true });
     if (refusal) throw refusal;
+    if (sheet.finalists.length === 0)
+      throw new ApiError('sheet-incomplete', 'This category has no finalists yet; there is nothing to submit.');
     if (!sheet.complete)
       throw new ApiError(
         'sheet-incomplete',

@@ -22,7 +22,9 @@ export interface StoredFinalist {
   reason: string | null;
 }
 
-export interface ResultsContext {
+/** The members that say what the document is and what it was computed from. */
+export interface ResultsHeader {
+  format: typeof RESULTS_FORMAT;
   award: { id: string; slug: string };
   version: number;
   /** The document this one corrects. */
@@ -32,28 +34,21 @@ export interface ResultsContext {
   at: number;
   rulesHash: string;
   nomineesHash: string;
+  /** The lot: SHA-256(S) committed when voting opened, S revealed now, and the seed. */
   lot: { commitment: string; secret: string; seed: string };
   closingCheckpoint: { batch: number; treeSize: number; root: string };
   /** The head of the award's event log the document was computed at. */
   eventHead: { seq: number; hash: string };
+}
+
+export interface ResultsContext extends Omit<ResultsHeader, 'format'> {
   finalistRule: FinalistRule;
   finalists: StoredFinalist[];
   /** Per category: would the award's finalist rule pick other finalists without the flagged ballots? */
   finalistsChangeWithoutFlagged: Record<string, boolean>;
 }
 
-export interface ResultsDocument {
-  format: typeof RESULTS_FORMAT;
-  award: { id: string; slug: string };
-  version: number;
-  supersedes: { version: number; hash: string } | null;
-  reason: string | null;
-  at: number;
-  rulesHash: string;
-  nomineesHash: string;
-  lot: { commitment: string; secret: string; seed: string };
-  closingCheckpoint: { batch: number; treeSize: number; root: string };
-  eventHead: { seq: number; hash: string };
+export interface ResultsDocument extends ResultsHeader {
   finalists: {
     rule: FinalistRule;
     categories: { category: string; finalists: Omit<StoredFinalist, 'category'>[]; changeWithoutFlagged: boolean }[];
@@ -80,26 +75,18 @@ const decimal = (r: string) => Rational.parse(r).toFixed(DISPLAY_DECIMALS);
 
 export function resultsDocument(ctx: ResultsContext, input: TallyInput, result: TallyResult): ResultsDocument {
   const { details, ...published } = result;
+  const { finalistRule, finalists, finalistsChangeWithoutFlagged, ...header } = ctx;
   return {
     format: RESULTS_FORMAT,
-    award: ctx.award,
-    version: ctx.version,
-    supersedes: ctx.supersedes,
-    reason: ctx.reason,
-    at: ctx.at,
-    rulesHash: ctx.rulesHash,
-    nomineesHash: ctx.nomineesHash,
-    lot: ctx.lot,
-    closingCheckpoint: ctx.closingCheckpoint,
-    eventHead: ctx.eventHead,
+    ...header,
     finalists: {
-      rule: ctx.finalistRule,
+      rule: finalistRule,
       categories: input.categories.map((cat) => ({
         category: cat.id,
-        finalists: ctx.finalists
+        finalists: finalists
           .filter((f) => f.category === cat.id)
           .map(({ nominee, why, reason }) => ({ nominee, why, reason })),
-        changeWithoutFlagged: ctx.finalistsChangeWithoutFlagged[cat.id] ?? false,
+        changeWithoutFlagged: finalistsChangeWithoutFlagged[cat.id] ?? false,
       })),
     },
     input,

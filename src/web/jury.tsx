@@ -63,12 +63,11 @@ import {
 import {
   type AwardPage,
   type C,
-  contentOf,
   csrfFailed,
   errorMessageKey,
   errorPage,
-  localesOf,
   openAwardPage,
+  awardPage,
   privatePage,
   render,
 } from './render';
@@ -165,20 +164,6 @@ export function juryPageRoutes(deps: AppDeps) {
   const web = new Hono<Env>();
   const sameOrigin = originGuard(deps);
 
-  /** The page of an award known by its rows (an invitation names the award by id, not by the path). */
-  const pageOfAward = (c: C, award: AwardRows): AwardPage => {
-    const locales = localesOf(award.ceremony);
-    const lang = pageLang(c, locales);
-    const fallback = locales[0] ?? lang;
-    return {
-      award,
-      lang,
-      t: translator(lang),
-      fallback,
-      ref: { slug: award.ceremony.slug, name: pickText(contentOf(award.ceremony).name, lang, fallback) },
-    };
-  };
-
   const text = (p: AwardPage, value: LocalizedText | undefined) => pickText(value, p.lang, p.fallback);
   const institutionName = (p: AwardPage, juror: JurorRow) => {
     const institution = p.award.institutions.find((i) => i.id === juror.institution_id);
@@ -204,7 +189,7 @@ export function juryPageRoutes(deps: AppDeps) {
       // link can be asked for.
       const cer = decodeJwt(token).cer;
       const award = typeof cer === 'string' ? await requireAward(deps, cer).catch(() => undefined) : undefined;
-      if (award) p = pageOfAward(c, award);
+      if (award) p = awardPage(c, award);
     }
     const lang = p?.lang ?? pageLang(c);
     const t = translator(lang);
@@ -227,7 +212,7 @@ export function juryPageRoutes(deps: AppDeps) {
     } catch (err) {
       return linkProblem(c, err, token);
     }
-    const p = pageOfAward(c, await requireAward(deps, opened.juror.ceremony_id));
+    const p = awardPage(c, await requireAward(deps, opened.juror.ceremony_id));
     const portal = await jurorPortal(deps, p.award, opened.juror);
     return render(
       c,

@@ -155,7 +155,11 @@ export interface AwardPage {
 
 /** The published award of the `:slug` in the path, with the page language chosen among its locales. */
 export async function openAwardPage(deps: AppDeps, c: C): Promise<AwardPage> {
-  const award = await publishedAward(deps, c.req.param('slug') ?? '');
+  return awardPage(c, await publishedAward(deps, c.req.param('slug') ?? ''));
+}
+
+/** The page of an award already loaded (e.g. one a link names by id), the language chosen among its locales. */
+export function awardPage(c: C, award: AwardRows): AwardPage {
   const locales = localesOf(award.ceremony);
   const lang = pageLang(c, locales);
   const fallback = locales[0] ?? lang;

@@ -2,7 +2,7 @@
  * Award and voter fixtures shared by the vote's tests: an award opened for voting, a voter session without a mail
  * round trip, a fresh ballot nonce.
  */
-import type { AwardDefinition } from '../../src/ceremonies/schemas';
+import { type AwardDefinition, AwardDefinition as AwardDefinitionSchema } from '../../src/ceremonies/schemas';
 import { createAward, movePhase, requireAward } from '../../src/ceremonies/service';
 import { emailIdentity, personKey } from '../../src/identity/people';
 import { issueVoterSession } from '../../src/identity/sessions';
@@ -25,3 +25,38 @@ export async function voterToken(env: TestEnv, id: string, who: string): Promise
 
 /** A fresh ballot nonce. */
 export const nonce = () => crypto.randomUUID().replace(/-/g, '');
+
+/**
+ * A one-track award in English: `categories` maps each category slug to its nominees' slugs (named by `name`,
+ * default the slug in capitals); rules and institutions as given.
+ */
+export function plainAward(
+  slug: string,
+  opts: {
+    rules?: Record<string, unknown>;
+    institutions?: { slug: string; name: { en: string }; weight: number }[];
+    categories?: Record<string, string[]>;
+    name?: (nominee: string) => string;
+  } = {},
+): AwardDefinition {
+  const name = opts.name ?? ((s: string) => s.toUpperCase());
+  return AwardDefinitionSchema.parse({
+    format: 'laurel-award/1',
+    slug,
+    locales: ['en'],
+    name: { en: `Award ${slug}` },
+    rules: opts.rules ?? {},
+    institutions: opts.institutions ?? [],
+    tracks: [
+      {
+        slug: 't',
+        name: { en: 'T' },
+        categories: Object.entries(opts.categories ?? { mentor: ['a', 'b', 'c', 'd'] }).map(([category, nominees]) => ({
+          slug: category,
+          name: { en: category[0]!.toUpperCase() + category.slice(1) },
+          nominees: nominees.map((s) => ({ slug: s, name: { en: name(s) } })),
+        })),
+      },
+    ],
+  });
+}
