@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bundleWorker } from '../scripts/build-worker.mjs';
 import { verifyChain } from '../src/audit/chain';
 import { leafHash, verifyInclusion } from '../src/audit/merkle';
+import { verifyResultsJws } from '../src/results/signing';
 import { migrate } from '../src/store/migrate';
 import { loadMigrations } from '../src/store/node';
 import { openD1 } from '../src/store/d1';
@@ -337,5 +338,20 @@ describe.skipIf(usingPostgres)('Cloudflare Worker on D1 (Miniflare)', () => {
       expect.arrayContaining(['jury.conflicts.declared', 'jury.score.saved', 'jury.sheet.submitted']),
     );
     expect(await verifyChain(log.body.events)).toEqual({ ok: true, problems: [] });
+
+    // Finalize on the Worker: the document is signed (EdDSA in workerd), embargoed, then announced.
+    const finalized = await call('/api/ceremonies/d1-jury/results/finalize', { method: 'POST', token });
+    expect(finalized.status, JSON.stringify(finalized.body)).toBe(201);
+    expect((await call('/api/ceremonies/d1-jury/results')).status).toBe(404);
+    expect((await call('/api/ceremonies/d1-jury/results/announce', { method: 'POST', token })).status).toBe(200);
+    const results = await call('/api/ceremonies/d1-jury/results');
+    expect(results.status).toBe(200);
+    expect(results.body.hash).toBe(finalized.body.hash);
+    const jwks = await call('/.well-known/jwks.json');
+    const verified = await verifyResultsJws(results.body.jws, jwks.body);
+    expect(JSON.parse(verified.text)).toEqual(results.body.document);
+    expect(results.body.document.result.categories[0].jury).toMatchObject({
+      [award.tracks[0].categories[0].nominees[0].id]: '7',
+    });
   });
 });
