@@ -15,6 +15,8 @@ import { seedExample } from './ceremonies/seed';
 import type { AppDeps } from './deps';
 import { ApiError } from './errors';
 import { addOrganizer } from './organizers/service';
+import { announceResults, finalizeResults } from './results/service';
+import { rotateResultsKey } from './results/signing';
 import { loadNodeConfig, nodeDeps, readExample } from './runtime/node';
 import { backupSqlite } from './store/backup';
 import { tally, TallyInputError, type TallyResult } from './tally';
@@ -34,6 +36,8 @@ Usage:
   laurel chain SLUG|site                      verify an event chain in the database
   laurel backup [FILE]                        online backup of the SQLite database (default data/backup-<time>.sqlite)
   laurel tally FILE [--details]               recount a file in the neutral tally format (no database needed)
+  laurel finalize SLUG | laurel announce SLUG  finalize (compute, sign, store) or announce an award's results
+  laurel keys rotate results|sessions         new signing key; old public keys stay published (results)
   laurel verify BUNDLE [--witness SEQ:HASH]   (not available yet: comes with the audit bundle)
   laurel demo | laurel bench                  (not available yet)
 
@@ -174,6 +178,29 @@ async function run(
       const to = Phase.parse(need(args[1], 'PHASE'));
       await movePhase(deps, award, to, 'cli', 'hand');
       console.log(`"${award.ceremony.slug}" moved from ${award.ceremony.phase} to ${to}.`);
+      return 0;
+    }
+    case 'finalize': {
+      const award = await requireAward(deps, need(args[0], 'SLUG'));
+      const done = await finalizeResults(deps, award, 'cli');
+      console.log(
+        `"${award.ceremony.slug}" is finalized: results version ${done.version}, SHA-256 ${done.hash}, key ${done.kid}.`,
+      );
+      return 0;
+    }
+    case 'announce': {
+      const award = await requireAward(deps, need(args[0], 'SLUG'));
+      const done = await announceResults(deps, award, 'cli');
+      console.log(`"${award.ceremony.slug}" results version ${done.version} are public (SHA-256 ${done.hash}).`);
+      return 0;
+    }
+    case 'keys': {
+      if (args[0] !== 'rotate' || !['results', 'sessions'].includes(args[1] ?? ''))
+        throw new ApiError('bad-request', 'Usage: laurel keys rotate results|sessions');
+      const kid = args[1] === 'results' ? await rotateResultsKey(deps) : await deps.sessions.rotate();
+      console.log(
+        `New ${args[1]} key ${kid}; older ${args[1] === 'results' ? 'public keys stay in /.well-known/jwks.json' : 'keys verify until retired'}.`,
+      );
       return 0;
     }
     case 'tick': {

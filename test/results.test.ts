@@ -4,6 +4,7 @@
  * announcement; corrections cite what they correct; keys rotate without breaking old signatures.
  */
 import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { canonicalJson, sha256Hex } from '../src/audit/canonical';
 import { listEvents } from '../src/audit/log';
@@ -331,5 +332,20 @@ describe('corrections, exports and keys', () => {
     );
     expect(lines[1]).toBe(`2,mentor,1,bea,'=BEA,tie-included,yes,1,0.333333,10.000000,0.500000,0.833333`);
     expect(lines).toHaveLength(4);
+  });
+});
+
+describe('the results vector (docs/audit-vectors.json, audit.md §18)', () => {
+  it('verifies with the published key, hashes to its hash, and recounts from its own input', async () => {
+    const vectors = JSON.parse(readFileSync(new URL('../docs/audit-vectors.json', import.meta.url), 'utf8'));
+    for (const v of vectors.results) {
+      const text = canonicalJson(v.document);
+      expect(text).toBe(v.canonical);
+      expect(await sha256Hex(text)).toBe(v.hash);
+      expect((await verifyResultsJws(v.jws, { keys: [v.jwk] })).text).toBe(text);
+      const { details, ...published } = await tally(v.document.input);
+      expect(published).toEqual(v.document.result);
+      expect(details).toEqual(v.document.details);
+    }
   });
 });

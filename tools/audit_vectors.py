@@ -12,6 +12,7 @@ Usage: python3 tools/audit_vectors.py [docs/audit-vectors.json]
 
 import base64
 import hashlib
+import os
 import hmac
 import json
 import re
@@ -490,6 +491,37 @@ def check_jury_commitments(report, cases):
         report.check(f"{label}: commitment", commitment(case["salt"], text) == case["commitment"])
 
 
+def b64url_decode(text):
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+def check_results(report, cases):
+    """Section 18: the document's canonical JSON, its hash, and the compact JWS (EdDSA) over exactly that text."""
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    import ed25519
+
+    for case in cases:
+        label = f"results: {case['name']}"
+        text = canonical(case["document"])
+        report.check(f"{label}: canonical JSON", text == case["canonical"])
+        report.check(f"{label}: hash", sha256_hex(text.encode("utf-8")) == case["hash"])
+        jwk = case["jwk"]
+        thumbprint_input = json.dumps({"crv": jwk["crv"], "kty": jwk["kty"], "x": jwk["x"]}, separators=(",", ":"))
+        kid = base64.urlsafe_b64encode(hashlib.sha256(thumbprint_input.encode()).digest()).rstrip(b"=").decode()
+        report.check(f"{label}: kid is the RFC 7638 thumbprint", kid == jwk["kid"], f"got {kid}")
+        head, payload, signature = case["jws"].split(".")
+        header = json.loads(b64url_decode(head))
+        report.check(f"{label}: JWS header", header == {"alg": "EdDSA", "kid": jwk["kid"], "typ": "laurel-results+jws", "cty": "json"},
+                     json.dumps(header))
+        report.check(f"{label}: JWS payload is the canonical text", b64url_decode(payload).decode("utf-8") == text)
+        public = b64url_decode(jwk["x"])
+        signed = f"{head}.{payload}".encode("ascii")
+        sig = b64url_decode(signature)
+        report.check(f"{label}: Ed25519 signature verifies", ed25519.verify(public, signed, sig))
+        forged = bytes([sig[0] ^ 1]) + sig[1:]
+        report.check(f"{label}: a changed signature does not", not ed25519.verify(public, signed, forged))
+
+
 def check_chain(report, chain):
     name = chain["name"]
     previous_hash = GENESIS_PREV
@@ -556,6 +588,7 @@ def main(argv):
         check_trees(report, vectors["trees"])
     if "checkpoints" in vectors:
         check_checkpoints(report, vectors["checkpoints"])
+    check_results(report, vectors.get("results", []))
     print(f"{report.passed} passed, {report.failed} failed")
     return 1 if report.failed else 0
 

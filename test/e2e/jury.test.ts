@@ -155,5 +155,17 @@ describe('judging in a browser', () => {
     expect(await page.locator('html').getAttribute('lang')).toBe('ky');
     await page.screenshot({ path: '/tmp/laurel-jury-ky.png', fullPage: true });
     await context.close();
+
+    // ------------------------------------------------------------------ results by the CLI, signed and embargoed
+    expect(await laurel.cli('finalize', SLUG)).toMatch(/is finalized: results version 1/);
+    expect((await fetch(`${laurel.url}/api/ceremonies/${SLUG}/results`)).status).toBe(404);
+    expect(await laurel.cli('announce', SLUG)).toMatch(/version 1 are public/);
+    const results = (await (await fetch(`${laurel.url}/api/ceremonies/${SLUG}/results`)).json()) as any;
+    const jury = results.document.result.categories.find((c: any) => Object.keys(c.jury).length > 0).jury;
+    expect(Object.values(jury)).toContain(null);
+    const before = (await (await fetch(`${laurel.url}/.well-known/jwks.json`)).json()) as { keys: unknown[] };
+    expect(await laurel.cli('keys', 'rotate', 'results')).toMatch(/New results key/);
+    const after = (await (await fetch(`${laurel.url}/.well-known/jwks.json`)).json()) as { keys: unknown[] };
+    expect(after.keys).toHaveLength(before.keys.length + 1);
   });
 });
