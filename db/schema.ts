@@ -345,6 +345,15 @@ export interface ResultsTable {
   created_at: number;
 }
 
+export interface RevealsTable {
+  ceremony_id: string;
+  category_id: string;
+  /** finalists, winner. */
+  stage: string;
+  /** 1, 2, 3 … in the order of the ceremony. */
+  step: number;
+}
+
 export interface Database {
   ceremonies: CeremoniesTable;
   tracks: TracksTable;
@@ -381,6 +390,7 @@ export interface Database {
   jury_scores: JuryScoresTable;
   jury_rankings: JuryRankingsTable;
   results: ResultsTable;
+  reveals: RevealsTable;
 }
 
 export type CeremonyRow = Selectable<CeremoniesTable>;

@@ -210,8 +210,8 @@ function getRoutes(s: Setup, receipt: string): string[] {
 }
 
 /**
- * Members that would carry results, counts or scores in a JSON answer (`winners` as a list: as a number it is a
- * category's setting).
+ * Members that would carry results, counts or scores in a JSON answer (`winners` as a list of someone: as a number
+ * it is a category's setting).
  */
 const SECRET_KEYS = ['votes', 'final', 'juryShare', 'publicShare', 'scores', 'ranking', 'document', 'jws'];
 
@@ -219,7 +219,9 @@ function leaks(value: unknown, path = '$'): string[] {
   if (Array.isArray(value)) return value.flatMap((v, i) => leaks(v, `${path}[${i}]`));
   if (value && typeof value === 'object')
     return Object.entries(value).flatMap(([k, v]) => [
-      ...((SECRET_KEYS.includes(k) && v !== null) || (k === 'winners' && Array.isArray(v)) ? [`${path}.${k}`] : []),
+      ...((SECRET_KEYS.includes(k) && v !== null) || (k === 'winners' && Array.isArray(v) && v.length > 0)
+        ? [`${path}.${k}`]
+        : []),
       ...leaks(v, `${path}.${k}`),
     ]);
   return [];
@@ -347,5 +349,46 @@ describe('the results vector (docs/audit-vectors.json, audit.md §18)', () => {
       expect(published).toEqual(v.document.result);
       expect(details).toEqual(v.document.details);
     }
+  });
+});
+
+describe('the ceremony', () => {
+  it('reveals finalists then the winner, category by category; the public sees exactly that; the last press announces', async () => {
+    const s = await judged();
+    await finalize(s);
+    const live = async () => (await (await get(s, `/api/ceremonies/${s.slug}/results/live`)).json()) as any;
+    const reveal = () => post(s.env, `/api/ceremonies/${s.slug}/results/reveal`, {}, bearer(s.organizer));
+    expect((await live()).categories[0]).toMatchObject({ stage: 'hidden', finalists: [], rows: [], winners: [] });
+
+    const first = (await (await reveal()).json()) as any;
+    expect(first.revealed).toMatchObject({ stage: 'finalists', step: 1, of: 2 });
+    const seen = await live();
+    expect(seen.categories[0].stage).toBe('finalists');
+    // ada, then bea and cem tied at K (their order among themselves follows their ids).
+    const names = seen.categories[0].finalists.map((f: any) => f.nominee);
+    expect(names[0]).toBe(s.ids.ada);
+    expect([...names].sort()).toEqual([s.ids.ada, s.ids.bea, s.ids.cem].sort());
+    expect(seen.categories[0].rows).toEqual([]);
+    expect((await get(s, `/api/ceremonies/${s.slug}/results`)).status).toBe(404);
+
+    expect(((await (await reveal()).json()) as any).revealed).toMatchObject({ stage: 'winner', step: 2 });
+    const won = await live();
+    expect(won.categories[0].winners).toEqual([s.ids.ada]);
+    expect(won.categories[0].rows[0]).toMatchObject({ nominee: s.ids.ada, final: '0.800000', winner: true });
+    expect(won).toMatchObject({ announced: false, revealed: 2, of: 2, document: null });
+
+    // The press after the last step announces: the whole signed document is public.
+    const last = (await (await reveal()).json()) as any;
+    expect(last.announced.version).toBe(1);
+    expect((await live()).document.version).toBe(1);
+    expect((await get(s, `/api/ceremonies/${s.slug}/results`)).status).toBe(200);
+    expect((await reveal()).status).toBe(409);
+    const types = (await listEvents(s.env.store.db, s.id)).map((e) => e.type);
+    expect(types.filter((t) => t.startsWith('results.'))).toEqual([
+      'results.finalized',
+      'results.revealed',
+      'results.revealed',
+      'results.announced',
+    ]);
   });
 });

@@ -11,3 +11,14 @@ CREATE TABLE results (
   created_at BIGINT NOT NULL,
   PRIMARY KEY (ceremony_id, version)
 );
+
+-- The ceremony: what the presenter has revealed of the finalized results, category by category (the finalists,
+-- then the winner). The public results page shows exactly these until the announcement makes everything public.
+CREATE TABLE reveals (
+  ceremony_id TEXT NOT NULL REFERENCES ceremonies (id),
+  category_id TEXT NOT NULL REFERENCES categories (id),
+  stage TEXT NOT NULL CHECK (stage IN ('finalists', 'winner')),
+  step INTEGER NOT NULL CHECK (step >= 1),
+  PRIMARY KEY (ceremony_id, category_id, stage),
+  UNIQUE (ceremony_id, step)
+);

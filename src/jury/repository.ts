@@ -95,7 +95,10 @@ export function jurorNotStarted(db: Db, jurorId: string) {
     .where('declared', '=', 1)}`;
 }
 
-/** SQL condition: each of `nominees` is a finalist of the category and neither the juror nor its institution is in conflict with it. */
+/**
+ * SQL condition: each of `nominees` is a finalist of the category still in the running (accepted) and neither the
+ * juror nor its institution is in conflict with it.
+ */
 export function eligibleFinalists(
   db: Db,
   juror: Pick<JurorRow, 'id' | 'ceremony_id' | 'institution_id'>,
@@ -107,7 +110,8 @@ export function eligibleFinalists(
     .select((eb) => eb.fn.countAll<number>().as('n'))
     .where('ceremony_id', '=', juror.ceremony_id)
     .where('category_id', '=', categoryId)
-    .where('nominee_id', 'in', nominees);
+    .where('nominee_id', 'in', nominees)
+    .where('nominee_id', 'in', db.selectFrom('nominees').select('id').where('status', '=', 'accepted'));
   const conflicted = db
     .selectFrom('jury_conflicts')
     .select(sql`1`.as('one'))
@@ -118,8 +122,8 @@ export function eligibleFinalists(
 }
 
 /**
- * SQL condition: nothing that decides which finalists a juror may judge (finalists, conflicts) has changed since
- * event `seq`: a sheet checked for completeness against that state stays complete.
+ * SQL condition: nothing that decides which finalists a juror may judge (finalists, conflicts, withdrawals) has
+ * changed since event `seq`: a sheet checked for completeness against that state stays complete.
  */
 export function eligibilityUnchangedSince(db: Db, ceremonyId: string, seq: number) {
   return sql<boolean>`not exists ${db
@@ -127,7 +131,13 @@ export function eligibilityUnchangedSince(db: Db, ceremonyId: string, seq: numbe
     .select(sql`1`.as('one'))
     .where('chain', '=', ceremonyId)
     .where('seq', '>', seq)
-    .where((eb) => eb.or([eb('type', 'like', 'finalists.%'), eb('type', 'like', 'jury.conflict%')]))}`;
+    .where((eb) =>
+      eb.or([
+        eb('type', 'like', 'finalists.%'),
+        eb('type', 'like', 'jury.conflict%'),
+        eb('type', '=', 'nominee.withdrawn'),
+      ]),
+    )}`;
 }
 
 export function insertJurorStatements(db: Db, juror: JurorRow, categoryIds: readonly string[]): Compilable[] {

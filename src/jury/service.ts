@@ -490,8 +490,10 @@ async function loadJury(deps: AppDeps, award: AwardRows, jurorId?: string) {
         k.nominee_id === nomineeId &&
         (k.party === jurorParty(juror.id) || k.party === institutionParty(juror.institution_id)),
     );
+  // A finalist who withdrew after the close stays in the finalists table but is judged no more.
+  const accepted = new Set(award.nominees.filter((n) => n.status === 'accepted').map((n) => n.id));
   const finalistsOf = (categoryId: string) =>
-    finalists.filter((f) => f.category_id === categoryId).map((f) => f.nominee_id);
+    finalists.filter((f) => f.category_id === categoryId && accepted.has(f.nominee_id)).map((f) => f.nominee_id);
   const sheetOf = (juror: Pick<JurorRow, 'id' | 'institution_id'>, categoryId: string) => {
     const all = finalistsOf(categoryId);
     const ok = all.filter((n) => eligible(juror, n));
@@ -954,7 +956,9 @@ export async function juryTallyInput(
         if (sheet.eligible.includes(nominee))
           sheets.push({ juror: juror.pseudonym, category: a.category_id, nominee, scores });
     } else if (sheet.ranking) {
-      sheets.push({ juror: juror.pseudonym, category: a.category_id, ranking: sheet.ranking });
+      // Only finalists still in the running: a withdrawn nominee's place is published nowhere.
+      const ranking = sheet.ranking.filter((n) => sheet.finalists.includes(n));
+      sheets.push({ juror: juror.pseudonym, category: a.category_id, ranking });
     }
   }
   return {

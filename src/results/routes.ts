@@ -21,6 +21,7 @@ import {
 } from '../http/router';
 import { manageAward } from '../organizers/service';
 import { CSV_HEADER, type ResultsDocument, resultsCsvRows } from './document';
+import { publicResults, revealNext } from './reveal';
 import { resultsJwks } from './signing';
 import { amendResults, announceResults, finalizeResults, readResults, resultsVersions } from './service';
 
@@ -101,6 +102,60 @@ export function resultsRoutes(deps: AppDeps) {
     async (c) => {
       const { award, actor } = await manageAward(deps, c.get('organizer'), c.req.valid('param').slug);
       return c.json(await amendResults(deps, award, c.req.valid('json').reason, actor), 201);
+    },
+  );
+
+  app.openapi(
+    organizerRoute(auth, {
+      method: 'post',
+      path: '/api/ceremonies/{slug}/results/reveal',
+      summary: 'The ceremony: reveal the next step (a category’s finalists, then its winner); after the last, announce',
+      description:
+        'While finalized. Steps follow the award’s category order. Each reveal is logged (`results.revealed`) and shows at once on the public results page; the press after the last step announces the results. A second press of the same step gets 409.',
+      tags: ['Results'],
+      request: { params: SlugParam },
+      responses: {
+        200: json(
+          z.object({
+            revealed: z
+              .object({
+                category: z.string(),
+                stage: z.enum(['finalists', 'winner']),
+                step: z.number().int(),
+                of: z.number().int(),
+              })
+              .nullable(),
+            announced: Published.omit({ kid: true }).nullable(),
+            event: EventHead.optional(),
+          }),
+          'Revealed (or announced)',
+        ),
+      },
+    }),
+    async (c) => {
+      const { award, actor } = await manageAward(deps, c.get('organizer'), c.req.valid('param').slug);
+      return c.json(await revealNext(deps, award, actor), 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/api/ceremonies/{slug}/results/live',
+      summary: 'What the public sees of the results now: revealed categories during the ceremony, all once announced',
+      tags: ['Results'],
+      request: { params: SlugParam },
+      responses: {
+        200: json(z.record(z.string(), z.unknown()).openapi('PublicResults'), 'The revealed results'),
+        404: problems[404],
+      },
+    }),
+    async (c) => {
+      const award = await requireAward(deps, c.req.valid('param').slug);
+      const view = await publicResults(deps, award);
+      if (!view) return c.json({ announced: false, revealed: 0, of: 0, document: null, categories: [] }, 200);
+      c.header('cache-control', 'no-store');
+      return c.json(view as unknown as Record<string, unknown>, 200);
     },
   );
 
