@@ -11,6 +11,8 @@ import { TallyInputError, type TallyInput } from './types';
 const Id = z.string().min(1);
 const Count = z.number().int().nonnegative();
 const Weight = z.number().int().positive();
+const ZERO_HASH = '0'.repeat(64);
+
 /** Hex bytes; the lot lowercases them before decoding. */
 const Hex = z.string().regex(/^(?:[0-9a-fA-F]{2})+$/, 'an even number of hex digits');
 
@@ -51,8 +53,10 @@ const RankingSheet = z.object({ juror: Id, category: Id, ranking: z.array(Id) })
  */
 export const TallyInputSchema = z.object({
   rules: Rules.pick({ finalists: true, jury: true, weights: true, tieChain: true }),
-  lotSecret: Hex,
-  closingRoot: Hex,
+  // Optional for outside data (a published jury's scores have no lot): 32 zero bytes then, which only matters
+  // when a tie goes to the lot.
+  lotSecret: Hex.default(ZERO_HASH),
+  closingRoot: Hex.default(ZERO_HASH),
   categories: z.array(TallyCategory),
   ballots: z.array(TallyBallot).default([]),
   wildcards: z.array(Wildcard).default([]),
