@@ -35,7 +35,7 @@ Usage:
   laurel tick                                 run due schedule moves and deliver queued mail once
   laurel chain SLUG|site                      verify an event chain in the database
   laurel backup [FILE]                        online backup of the SQLite database (default data/backup-<time>.sqlite)
-  laurel tally FILE [--details]               recount a file in the neutral tally format (no database needed)
+  laurel tally FILE [--details]               recount a neutral tally file or a results document (no database)
   laurel finalize SLUG | laurel announce SLUG  finalize (compute, sign, store) or announce an award's results
   laurel keys rotate results|sessions         new signing key; old public keys stay published (results)
   laurel verify BUNDLE [--witness SEQ:HASH]   (not available yet: comes with the audit bundle)
@@ -91,6 +91,17 @@ async function main(argv: string[]): Promise<number> {
  * `laurel tally FILE`: tallies a file in the neutral format (a shared test vector works as is) and prints the result
  * JSON; with an `expected` member, also says on stderr whether the result matches it (exit 1 when not).
  */
+/**
+ * A results document (`laurel-results/1`, alone or as GET …/results answers it) recounts as its own `input` with
+ * its `result` as the expected block: the outside recount of signed results.
+ */
+function asNeutralFile(json: unknown): unknown {
+  const doc = (json as { document?: unknown })?.document ?? json;
+  if ((doc as { format?: unknown })?.format !== 'laurel-results/1') return json;
+  const { input, result } = doc as { input: Record<string, unknown>; result: unknown };
+  return { ...input, expected: result };
+}
+
 async function tallyFile(file: string, withDetails: boolean): Promise<number> {
   let json: unknown;
   try {
@@ -99,6 +110,7 @@ async function tallyFile(file: string, withDetails: boolean): Promise<number> {
     console.error(`laurel: cannot read ${file}: ${err instanceof Error ? err.message : String(err)}`);
     return 1;
   }
+  json = asNeutralFile(json);
   let result: TallyResult;
   try {
     result = await tally(parseTallyInput(json));

@@ -178,3 +178,21 @@ describe.concurrent('laurel tally FILE', () => {
     expect(unreadable.stderr).toContain(`cannot read ${garbage}`);
   });
 });
+
+describe('laurel tally on a signed results document', () => {
+  it('recounts the document from its own input and says it matches its result', async () => {
+    const vectors = readJson(fileURLToPath(new URL('../docs/audit-vectors.json', import.meta.url)));
+    const doc = (vectors.results as { document: Record<string, unknown> }[])[0]!.document;
+    const file = join(dir, 'results.json');
+    writeFileSync(file, JSON.stringify({ version: 1, document: doc }));
+    const ok = await laurel('tally', file);
+    expect(ok.code, ok.stderr).toBe(0);
+    expect(ok.stderr).toContain('matches expected');
+    const tampered = JSON.parse(JSON.stringify(doc)) as { result: { categories: { winners: string[] }[] } };
+    tampered.result.categories[0]!.winners = ['someone-else'];
+    writeFileSync(file, JSON.stringify(tampered));
+    const bad = await laurel('tally', file);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toContain('winners');
+  }, 60_000);
+});
