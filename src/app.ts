@@ -161,6 +161,16 @@ const PLAIN_ROUTE_SUMMARIES: Record<string, string> = {
   'get /health': 'Liveness and database check: status, version, database kind and the database clock',
   'get /openapi.json': 'This OpenAPI 3.1 document',
   'get /api-docs': 'The API reference page',
+  'get /a/{slug}/results': 'Results page: what the ceremony has revealed so far; everything once announced',
+  'get /a/{slug}/results/stream':
+    'Server-Sent Events: a mark that changes whenever the public results change (the results page listens)',
+  'get /a/{slug}/results/print': 'Printable results sheet (A4, once announced)',
+  'get /a/{slug}/results/certificates':
+    "Printable certificates for the winners (A4 landscape, once announced, in the page's language)",
+  'get /organizer/a/{slug}/ceremony': 'Presenter screen for the ceremony (organizers; large type for a projector)',
+  'post /organizer/a/{slug}/ceremony/next': 'Reveal the next step of the ceremony, or announce after the last',
+  'get /organizer/a/{slug}/turnout': 'Turnout over time (organizers): ballots per checkpoint batch',
+  'get /static/results-live.js': 'The results page’s small live-update script (progressive enhancement)',
 };
 
 /** A top-level browser navigation: it asks for HTML and not for JSON (fetch and API clients send no text/html). */

@@ -45,7 +45,7 @@ export async function revealsOf(deps: AppDeps, ceremonyId: string): Promise<(Cer
  * Reveals the next step; when everything is revealed, the next press announces the results. A second press of the
  * same step (two presenters, a double click) is refused with 409 and changes nothing.
  */
-export async function revealNext(deps: AppDeps, award: AwardRows, actor: string) {
+export async function revealNext(deps: AppDeps, award: AwardRows, actor: string, expectedStep?: number) {
   const c = award.ceremony;
   if (c.phase !== 'finalized')
     throw new ApiError(
@@ -57,6 +57,9 @@ export async function revealNext(deps: AppDeps, award: AwardRows, actor: string)
   const doc = JSON.parse((await readResults(deps, award, { organizer: true })).document) as ResultsDocument;
   const steps = ceremonySteps(doc);
   const done = await revealsOf(deps, c.id);
+  // A screen drawn before another press names the step it shows: pressing it must not reveal one more.
+  if (expectedStep !== undefined && expectedStep !== done.length + 1)
+    throw new ApiError('conflict', `Step ${expectedStep} is not the next one (that is ${done.length + 1}); reload.`);
   const next = steps[done.length];
   if (!next) return { revealed: null, announced: await announceResults(deps, award, actor) };
   const step = done.length + 1;
@@ -110,11 +113,14 @@ export async function publicResults(deps: AppDeps, award: AwardRows): Promise<Pu
   const steps = ceremonySteps(doc);
   const reveals = announced ? steps : await revealsOf(deps, c.id);
   const stageOf = (category: string): PublicCategory['stage'] =>
-    reveals.some((r) => r.category === category && r.stage === 'winner')
+    // Once announced everything is public, categories without finalists (and so without steps) included.
+    announced
       ? 'winner'
-      : reveals.some((r) => r.category === category && r.stage === 'finalists')
-        ? 'finalists'
-        : 'hidden';
+      : reveals.some((r) => r.category === category && r.stage === 'winner')
+        ? 'winner'
+        : reveals.some((r) => r.category === category && r.stage === 'finalists')
+          ? 'finalists'
+          : 'hidden';
   return {
     announced,
     revealed: announced ? steps.length : reveals.length,

@@ -113,7 +113,17 @@ export function resultsRoutes(deps: AppDeps) {
       description:
         'While finalized. Steps follow the award’s category order. Each reveal is logged (`results.revealed`) and shows at once on the public results page; the press after the last step announces the results. A second press of the same step gets 409.',
       tags: ['Results'],
-      request: { params: SlugParam },
+      request: {
+        params: SlugParam,
+        query: z.object({
+          step: z.coerce
+            .number()
+            .int()
+            .min(1)
+            .optional()
+            .openapi({ description: 'The step this press means (the last revealed + 1); another answers 409' }),
+        }),
+      },
       responses: {
         200: json(
           z.object({
@@ -134,7 +144,7 @@ export function resultsRoutes(deps: AppDeps) {
     }),
     async (c) => {
       const { award, actor } = await manageAward(deps, c.get('organizer'), c.req.valid('param').slug);
-      return c.json(await revealNext(deps, award, actor), 200);
+      return c.json(await revealNext(deps, award, actor, c.req.valid('query').step), 200);
     },
   );
 

@@ -283,6 +283,8 @@ export function AwardPage({ t, lang, award }: { t: Translate; lang: Lang; award:
         {award.receipts ? (
           <p>
             <a href={`/a/${encodeURIComponent(award.slug)}/receipt`}>{t('award.receipt')}</a>
+            {' · '}
+            <a href={`/a/${encodeURIComponent(award.slug)}/results`}>{t('results.title')}</a>
           </p>
         ) : null}
         {award.tracks.map((track) => (
@@ -641,6 +643,10 @@ export function ManagePage({
       <p>
         <a href={`/organizer/a/${encodeURIComponent(view.slug)}/moderation`}>{t('mod.link')}</a>
         {view.pending > 0 ? ` (${t('manage.pending', { count: view.pending })})` : null}
+        {' · '}
+        <a href={`/organizer/a/${encodeURIComponent(view.slug)}/turnout`}>{t('turnout.title')}</a>
+        {' · '}
+        <a href={`/organizer/a/${encodeURIComponent(view.slug)}/ceremony`}>{t('presenter.title')}</a>
       </p>
       <section aria-labelledby="move">
         <h2 id="move">{t('manage.move')}</h2>

@@ -61,6 +61,7 @@ import {
   verifiedForm,
 } from './security';
 import { juryPageRoutes } from './jury';
+import { resultsPageRoutes } from './results';
 import { takingNominations, voterRoutes } from './voter';
 
 type Named = { name: LocalizedText; description?: LocalizedText };
@@ -122,6 +123,7 @@ export function webRoutes(deps: AppDeps) {
   web.route('/', ballotPageRoutes(deps));
   web.route('/', voterRoutes(deps));
   web.route('/', juryPageRoutes(deps));
+  web.route('/', resultsPageRoutes(deps));
 
   web.get('/a/:slug/:category', async (c) => {
     const rows = await publishedAward(deps, c.req.param('slug'));
