@@ -371,6 +371,10 @@ describe('the ceremony', () => {
 
     const first = (await (await reveal()).json()) as any;
     expect(first.revealed).toMatchObject({ stage: 'finalists', step: 1, of: 2 });
+    // A press drawn before that one (it means step 1 again) reveals nothing more.
+    const stale = await post(s.env, `/api/ceremonies/${s.slug}/results/reveal?step=1`, {}, bearer(s.organizer));
+    expect(stale.status).toBe(409);
+    expect((await live()).revealed).toBe(1);
     const seen = await live();
     expect(seen.categories[0].stage).toBe('finalists');
     // ada, then bea and cem tied at K (their order among themselves follows their ids).
