@@ -5,6 +5,7 @@
  * every text is escaped by hono/jsx. The print sheet, the certificates and the presenter's screen are documents
  * of their own (`SheetDocument`): no site header, a stylesheet made for paper or for a projector.
  */
+import type { DecimalRow } from '../results/document';
 import type { Child } from 'hono/jsx';
 import { raw } from 'hono/html';
 import type { Lang, Translate } from '../i18n/messages';
@@ -13,16 +14,9 @@ import { formatDate, formatInstant, type Picked } from './format';
 import { AwardCrumbs, Crumbs, Flash, langOf, phaseName, Text } from './pages';
 import type { AwardRef } from './voter-pages';
 
-export interface ResultRowView {
-  nominee: string;
+/** A finalist's figures (src/results/document.ts `DecimalRow`) with the name in the page language. */
+export interface ResultRowView extends DecimalRow {
   name: Picked;
-  place: number;
-  winner: boolean;
-  votes: number;
-  publicShare: string;
-  jury: string | null;
-  juryShare: string;
-  final: string;
 }
 
 export interface CategoryResultsView {

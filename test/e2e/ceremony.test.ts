@@ -11,7 +11,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type RunningLaurel, codeIn, launchBrowser, startLaurel } from './harness';
+import { type RunningLaurel, ApiClient, codeIn, launchBrowser, startLaurel } from './harness';
 
 const SLUG = 'stem4all-2024';
 const PHONE = { viewport: { width: 360, height: 800 }, locale: 'en-GB' };
@@ -57,30 +57,18 @@ async function accessible(page: Page) {
 describe('the ceremony in a browser', () => {
   let laurel: RunningLaurel;
   let browser: Browser;
-  let token = '';
-
-  const api = async (method: string, path: string, body?: unknown, bearer = token) => {
-    const res = await fetch(`${laurel.url}${path}`, {
-      method,
-      headers: { 'content-type': 'application/json', ...(bearer ? { authorization: `Bearer ${bearer}` } : {}) },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    });
-    const text = await res.text();
-    return { status: res.status, text, json: () => JSON.parse(text) };
-  };
+  let client: ApiClient;
+  const api = (method: string, path: string, body?: unknown, bearer?: string) =>
+    client.api(method, path, body, bearer ?? client.token);
 
   beforeAll(async () => {
     laurel = await startLaurel();
     browser = await launchBrowser();
     await laurel.cli('phase', SLUG, 'voting');
     await laurel.cli('phase', SLUG, 'judging');
-    await laurel.cli('organizer', 'add', API_ORGANIZER);
+    client = new ApiClient(laurel);
+    await client.signInOrganizer(API_ORGANIZER);
     await laurel.cli('organizer', 'add', PRESENTER);
-    expect((await api('POST', '/api/auth/code', { email: API_ORGANIZER })).status).toBe(202);
-    const mail = await laurel.smtp.waitFor(API_ORGANIZER, /\d{3} \d{3}/);
-    const signedIn = await api('POST', '/api/auth/token', { email: API_ORGANIZER, code: codeIn(mail.mail.text) });
-    expect(signedIn.status, signedIn.text).toBe(200);
-    token = signedIn.json().token;
 
     for (const [category, scores] of Object.entries(FINALISTS)) {
       const picked = await api('PUT', `/api/ceremonies/${SLUG}/categories/${category}/finalists`, {

@@ -112,6 +112,40 @@ export function codeIn(text: string | undefined): string {
 }
 
 const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
+export interface ApiAnswer {
+  status: number;
+  text: string;
+  json(): any;
+}
+
+/** A small JSON client of a running Laurel: `token` (set by `signInOrganizer`) is the default Bearer token. */
+export class ApiClient {
+  token = '';
+  constructor(private readonly laurel: RunningLaurel) {}
+
+  async api(method: string, path: string, body?: unknown, bearer = this.token): Promise<ApiAnswer> {
+    const res = await fetch(`${this.laurel.url}${path}`, {
+      method,
+      headers: { 'content-type': 'application/json', ...(bearer ? { authorization: `Bearer ${bearer}` } : {}) },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
+    const text = await res.text();
+    return { status: res.status, text, json: () => JSON.parse(text) };
+  }
+
+  /** Adds the organizer by the CLI and signs them in through the mailed code; the token becomes the default. */
+  async signInOrganizer(email: string): Promise<string> {
+    await this.laurel.cli('organizer', 'add', email);
+    const asked = await this.api('POST', '/api/auth/code', { email });
+    if (asked.status !== 202) throw new Error(`code request: ${asked.status} ${asked.text}`);
+    const mail = await this.laurel.smtp.waitFor(email, /\d{3} \d{3}/);
+    const signedIn = await this.api('POST', '/api/auth/token', { email, code: codeIn(mail.mail.text) });
+    if (signedIn.status !== 200) throw new Error(`sign-in: ${signedIn.status} ${signedIn.text}`);
+    this.token = signedIn.json().token;
+    return this.token;
+  }
+}
+
 /** The fixed master secret of every server the harness starts: tests may mint voter tokens with it. */
 export const E2E_MASTER_SECRET = 'e2e-master-secret-0123456789abcdef';
 

@@ -7,7 +7,7 @@
  */
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type RunningLaurel, codeIn, launchBrowser, startLaurel } from './harness';
+import { type RunningLaurel, ApiClient, launchBrowser, startLaurel } from './harness';
 
 const SLUG = 'stem4all-2024';
 const PHONE = { viewport: { width: 360, height: 800 }, locale: 'en-GB' };
@@ -25,17 +25,8 @@ async function fitsThePhone(page: Page) {
 describe('judging in a browser', () => {
   let laurel: RunningLaurel;
   let browser: Browser;
-  let token: string;
-
-  const api = async (method: string, path: string, body?: unknown) => {
-    const res = await fetch(`${laurel.url}${path}`, {
-      method,
-      headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    });
-    const text = await res.text();
-    return { status: res.status, text, json: () => JSON.parse(text) };
-  };
+  let client: ApiClient;
+  const api = (method: string, path: string, body?: unknown) => client.api(method, path, body);
 
   beforeAll(async () => {
     laurel = await startLaurel();
@@ -43,12 +34,8 @@ describe('judging in a browser', () => {
     // The example uses organizer-picked finalists: the vote closes, then organizers pick them while judging.
     await laurel.cli('phase', SLUG, 'voting');
     await laurel.cli('phase', SLUG, 'judging');
-    await laurel.cli('organizer', 'add', ORGANIZER);
-    expect((await api('POST', '/api/auth/code', { email: ORGANIZER })).status).toBe(202);
-    const mail = await laurel.smtp.waitFor(ORGANIZER, /\d{3} \d{3}/);
-    const signedIn = await api('POST', '/api/auth/token', { email: ORGANIZER, code: codeIn(mail.mail.text) });
-    expect(signedIn.status, signedIn.text).toBe(200);
-    token = signedIn.json().token;
+    client = new ApiClient(laurel);
+    await client.signInOrganizer(ORGANIZER);
   }, 90_000);
   afterAll(async () => {
     await browser?.close();
