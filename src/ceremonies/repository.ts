@@ -50,13 +50,16 @@ export async function loadAwardRows(db: Kysely<Database>, slugOrId: string): Pro
   return { ceremony, tracks, categories, nominees, institutions };
 }
 
-export function insertAwardStatements(
-  store: Store,
-  rows: Omit<AwardRows, 'ceremony' | 'nominees'> & { ceremony: Record<string, unknown>; nominees: NewNominee[] },
-) {
+type StructureRows = Omit<AwardRows, 'ceremony' | 'nominees'> & { nominees: NewNominee[] };
+
+export function insertAwardStatements(store: Store, rows: StructureRows & { ceremony: Record<string, unknown> }) {
+  return [store.db.insertInto('ceremonies').values(rows.ceremony as never), ...insertStructureStatements(store, rows)];
+}
+
+/** The tracks, categories, nominees and institutions of an award (whose row exists or is inserted before). */
+export function insertStructureStatements(store: Store, rows: StructureRows) {
   const { db } = store;
   return [
-    db.insertInto('ceremonies').values(rows.ceremony as never),
     ...chunkedInsert(db, 'tracks', rows.tracks as never),
     ...chunkedInsert(db, 'categories', rows.categories as never),
     ...chunkedInsert(db, 'nominees', rows.nominees as never),

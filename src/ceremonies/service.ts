@@ -32,6 +32,7 @@ import {
   ceremonyIs,
   deleteStructureStatements,
   insertAwardStatements,
+  insertStructureStatements,
   listCeremonies,
   loadAwardRows,
 } from './repository';
@@ -102,13 +103,12 @@ export async function replaceDefinition(deps: AppDeps, award: AwardRows, def: Aw
         .updateTable('ceremonies')
         .set({ ...columns, version: c.version + 1 })
         .where('id', '=', ceremonyId),
-      ...insertAwardStatements(deps.store, {
-        ceremony: undefined as never,
+      ...insertStructureStatements(deps.store, {
         tracks: reId(fresh.tracks),
         categories: reId(fresh.categories),
         nominees: reId(fresh.nominees),
         institutions: reId(fresh.institutions),
-      }).slice(1),
+      }),
     ],
   });
 }
