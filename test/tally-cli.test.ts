@@ -2,40 +2,23 @@
  * `laurel tally FILE`: the neutral format read from a file (src/tally/input.ts) and the command that recounts it
  * without a database, run as a real child process.
  */
-import { spawn } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { type Run, run, tempDir } from './support/run';
 import { tally, TallyInputError } from '../src/tally';
 import { differences, parseTallyInput } from '../src/tally/input';
 
 const vectors = new URL('../../shared/vectors/tally/', import.meta.url);
 const borda = fileURLToPath(new URL('08-ranking-borda.json', vectors));
-const root = fileURLToPath(new URL('..', import.meta.url));
-const dir = mkdtempSync(join(tmpdir(), 'laurel-tally-'));
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
-
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
+const dir = tempDir('laurel-tally-');
 
 /** Runs `laurel ARGS` from the project root with no database settings at all. */
 function laurel(...args: string[]): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const env = { ...process.env };
-    delete env.DATABASE_URL;
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', ...args], { cwd: root, env });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
+  const env = { ...process.env };
+  delete env.DATABASE_URL;
+  return run(process.execPath, ['--import', 'tsx', 'src/cli.ts', ...args], env);
 }
 
 function readJson(path: string): Record<string, unknown> {

@@ -3,41 +3,22 @@
  * every shared vector and the results document of docs/audit-vectors.json, and must notice a changed figure or a
  * changed ballot, naming the path. Run as a real child process, as an auditor would.
  */
-import { spawn } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { ROOT, type Run, run, tempDir } from './support/run';
 
-const root = fileURLToPath(new URL('..', import.meta.url));
 const vectorDir = fileURLToPath(new URL('../../shared/vectors/tally/', import.meta.url));
 const vectors = readdirSync(vectorDir)
   .filter((f) => f.endsWith('.json'))
   .sort()
   .map((f) => join(vectorDir, f));
-const auditVectors = join(root, 'docs', 'audit-vectors.json');
-const dir = mkdtempSync(join(tmpdir(), 'laurel-verify-py-'));
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
-
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
+const auditVectors = join(ROOT, 'docs', 'audit-vectors.json');
+const dir = tempDir('laurel-verify-py-');
 
 /** Runs `python3 tools/verify.py ARGS` from the project root. */
-function verify(...args: string[]): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn('python3', ['tools/verify.py', ...args], { cwd: root });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
+const verify = (...args: string[]): Promise<Run> => run('python3', ['tools/verify.py', ...args]);
 
 type Json = Record<string, unknown>;
 
