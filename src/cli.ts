@@ -12,6 +12,7 @@ import { loadAwardRows } from './ceremonies/repository';
 import { AwardDefinition, Phase } from './ceremonies/schemas';
 import { createAward, movePhase, requireAward, runSchedule } from './ceremonies/service';
 import { seedExample } from './ceremonies/seed';
+import { DEMO_USAGE, demoCommand } from './demo/command';
 import type { AppDeps } from './deps';
 import { ApiError } from './errors';
 import { addOrganizer } from './organizers/service';
@@ -39,7 +40,8 @@ Usage:
   laurel finalize SLUG | laurel announce SLUG  finalize (compute, sign, store) or announce an award's results
   laurel keys rotate results|sessions         new signing key; old public keys stay published (results)
   laurel verify BUNDLE [--witness SEQ:HASH]   (not available yet: comes with the audit bundle)
-  laurel demo | laurel bench                  (not available yet)
+${DEMO_USAGE}
+  laurel bench                                (not available yet)
 
 Environment: DATABASE_URL (file:PATH or postgres://…), MASTER_SECRET, SMTP_URL; see README.md.`;
 
@@ -53,6 +55,10 @@ async function main(argv: string[]): Promise<number> {
       ceremony: { type: 'string' },
       witness: { type: 'string' },
       details: { type: 'boolean' },
+      seed: { type: 'string' },
+      voters: { type: 'string' },
+      quiet: { type: 'boolean' },
+      json: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -61,7 +67,10 @@ async function main(argv: string[]): Promise<number> {
     console.log(USAGE);
     return command || values.help ? 0 : 2;
   }
-  if (['verify', 'demo', 'bench'].includes(command)) {
+  // The demo starts its own server on a throw-away database: no DATABASE_URL, no deps of the CLI's.
+  if (command === 'demo')
+    return demoCommand(values, { out: (t) => flushed(process.stdout, t), err: (t) => flushed(process.stderr, t) });
+  if (['verify', 'bench'].includes(command)) {
     console.error(`laurel ${command} is not available yet in this version (see README.md, "What works today").`);
     return 2;
   }

@@ -438,6 +438,25 @@ describe('rubric sheets', () => {
   });
 });
 
+describe('jurors at work together', () => {
+  it("one juror's saves never refuse another juror's submit", async () => {
+    const s = await votingAward(RUBRIC);
+    const busy = await juror(s, 'Busy', 'ministry');
+    const done = await juror(s, 'Done', 'undp');
+    await closeVote(s);
+    for (const j of [busy, done]) {
+      await declare(s, j.token);
+      for (const n of ['a', 'b', 'c']) await score(s, j.token, n, 5, 5);
+    }
+    const results = await Promise.all([
+      ...Array.from({ length: 60 }, (_, i) => score(s, busy.token, 'abc'[i % 3]!, 1 + (i % 9), 2)),
+      submit(s, done.token),
+    ]);
+    expect(results.at(-1)!.status, await results.at(-1)!.clone().text()).toBe(200);
+    for (const r of results.slice(0, -1)) expect([200, 503]).toContain(r.status);
+  });
+});
+
 describe('ranking sheets', () => {
   it('a ranking names every eligible finalist once; the institution table and its conflict apply', async () => {
     const s = await votingAward({ mode: 'ranking', rankPoints: { kind: 'borda' }, institutionTable: [12, 10, 8] });

@@ -914,7 +914,7 @@ export async function submitSheet(deps: AppDeps, award: AwardRows, juror: JurorR
           type: 'jury.sheet.submitted',
           payload: { juror: juror.pseudonym, category: cat.id, sheetCommitment: commitment },
         },
-        precondition: sql<boolean>`(${judgingOpen(db, award.ceremony.id, deps.store.now())} and ${assignmentIs(db, juror.id, cat.id, { declared: true, submitted: false })} and ${sheetUnchangedSince(db, award.ceremony.id, head?.seq ?? 0)})`,
+        precondition: sql<boolean>`(${judgingOpen(db, award.ceremony.id, deps.store.now())} and ${assignmentIs(db, juror.id, cat.id, { declared: true, submitted: false })} and ${sheetUnchangedSince(db, juror, head?.seq ?? 0)})`,
         changes: [markAssignment(db, juror.id, cat.id, { submitted: 1 }), statement],
       });
     } catch (err) {
@@ -923,13 +923,17 @@ export async function submitSheet(deps: AppDeps, award: AwardRows, juror: JurorR
   }
 }
 
-/** SQL condition: no sheet was saved and nothing changed eligibility since event `seq`. */
-function sheetUnchangedSince(db: AppDeps['store']['db'], ceremonyId: string, seq: number) {
-  return sql<boolean>`(${eligibilityUnchangedSince(db, ceremonyId, seq)} and not exists ${db
+/**
+ * SQL condition: the juror saved or declared nothing since event `seq` (their events carry them as actor; other
+ * jurors' saves do not matter), and nothing changed eligibility.
+ */
+function sheetUnchangedSince(db: AppDeps['store']['db'], juror: JurorRow, seq: number) {
+  return sql<boolean>`(${eligibilityUnchangedSince(db, juror.ceremony_id, seq)} and not exists ${db
     .selectFrom('events')
     .select(sql`1`.as('one'))
-    .where('chain', '=', ceremonyId)
+    .where('chain', '=', juror.ceremony_id)
     .where('seq', '>', seq)
+    .where('actor', '=', actorOf(juror))
     .where('type', 'in', ['jury.score.saved', 'jury.ranking.saved', 'jury.conflicts.declared'])})`;
 }
 
