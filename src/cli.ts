@@ -5,12 +5,12 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { verifyChain } from './audit/chain';
-import { ballotsTick } from './ballots/close';
 import { SITE_CHAIN, listEvents } from './audit/log';
 import { rowsToDefinition } from './ceremonies/model';
 import { loadAwardRows } from './ceremonies/repository';
 import { AwardDefinition, Phase } from './ceremonies/schemas';
-import { createAward, movePhase, requireAward, runSchedule } from './ceremonies/service';
+import { createAward, movePhase, requireAward } from './ceremonies/service';
+import { scheduledWork } from './scheduled';
 import { seedExample } from './ceremonies/seed';
 import { DEMO_USAGE, demoCommand } from './demo/command';
 import type { AppDeps } from './deps';
@@ -225,10 +225,8 @@ async function run(
       return 0;
     }
     case 'tick': {
-      const moves = await runSchedule(deps);
+      const { moves, mail: report } = await scheduledWork(deps);
       for (const m of moves) console.log(`${m.slug}: ${m.from} → ${m.to}`);
-      await ballotsTick(deps);
-      const report = await deps.mailer.flush();
       console.log(`Mail: ${report.sent} sent, ${report.failed} failed, ${report.deferred} deferred by the throttle.`);
       return 0;
     }

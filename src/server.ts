@@ -1,11 +1,10 @@
 /** Node entry: open the database, build the deps, serve; run the schedule and the mail outbox on timers. */
 import { serve } from '@hono/node-server';
 import { createApp } from './app';
-import { ballotsTick } from './ballots/close';
-import { runSchedule } from './ceremonies/service';
 import { seedExample } from './ceremonies/seed';
 import type { AwardDefinitionInput } from './ceremonies/schemas';
 import { loadNodeConfig, nodeDeps, readExample } from './runtime/node';
+import { scheduledWork } from './scheduled';
 
 const config = loadNodeConfig();
 const deps = await nodeDeps(config);
@@ -17,11 +16,8 @@ const app = createApp(deps);
 
 const tick = async () => {
   try {
-    for (const move of await runSchedule(deps))
-      console.log(JSON.stringify({ level: 'info', msg: 'phase moved by schedule', ...move }));
-    await ballotsTick(deps);
-    // Mail deferred by the throttle or waiting for a retry goes out here without anyone asking.
-    await deps.mailer.flush();
+    const { moves } = await scheduledWork(deps);
+    for (const move of moves) console.log(JSON.stringify({ level: 'info', msg: 'phase moved by schedule', ...move }));
   } catch (err) {
     console.error(JSON.stringify({ level: 'error', msg: 'scheduled work failed', error: String(err) }));
   }

@@ -2,9 +2,8 @@
  * Cloudflare Workers entry: builds the deps from the Worker's env (D1 binding, secrets) and serves the same
  * app. The Cron Trigger runs the schedule and the mail outbox. Migrations are applied by wrangler at deploy.
  */
+import { scheduledWork } from './scheduled';
 import { createApp } from './app';
-import { ballotsTick } from './ballots/close';
-import { runSchedule } from './ceremonies/service';
 import { ConfigError, loadConfig } from './config';
 import type { AppDeps } from './deps';
 import { createSessionKeys } from './keys/sessions';
@@ -62,8 +61,6 @@ export default {
   },
   async scheduled(_event: unknown, env: WorkerEnv, ctx: ExecutionContextLike): Promise<void> {
     const deps = await depsFor(env, ctx);
-    await runSchedule(deps);
-    await ballotsTick(deps);
-    await deps.mailer.flush();
+    await scheduledWork(deps);
   },
 };

@@ -9,7 +9,7 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { serve } from '@hono/node-server';
 import { createApp } from '../app';
-import { ballotsTick } from '../ballots/close';
+import { scheduledWork } from '../scheduled';
 import { loadConfig } from '../config';
 import type { AppDeps } from '../deps';
 import { randomBytes, toBase64Url } from '../keys/wrap';
@@ -128,8 +128,7 @@ export async function startDemoLaurel(smtpUrl: string, dataDir: string): Promise
   const timer = setInterval(() => {
     ticking = ticking.then(async () => {
       try {
-        await ballotsTick(deps);
-        await deps.mailer.flush();
+        await scheduledWork(deps);
       } catch (err) {
         logError('demo tick failed')(err);
       }
