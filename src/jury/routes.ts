@@ -60,7 +60,11 @@ const JurorInput = z
     invite: z.boolean().default(true).openapi({ description: 'Issue (and mail, with an address) an invitation now' }),
   })
   .openapi('JurorInput');
-const JurorPatch = z.object(JurorFields).partial().openapi('JurorPatch');
+const JurorPatch = z
+  .object(JurorFields)
+  .partial()
+  .refine((patch) => Object.keys(patch).length > 0, 'change at least one field')
+  .openapi('JurorPatch');
 
 const Juror = z
   .object({
