@@ -44,6 +44,8 @@ export const PathPart = (name: string, example?: string) =>
     .string()
     .min(1)
     .max(64)
+    // PostgreSQL text cannot hold NUL (a query with one fails), and no id or slug has control characters.
+    .regex(/^[^\u0000-\u001f\u007f]*$/, 'no control characters')
     .openapi({ param: { name, in: 'path' }, ...(example ? { example } : {}) });
 
 /** The `{slug}` path parameter every award route has. */
