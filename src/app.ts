@@ -10,6 +10,7 @@ import { ballotLimits, verificationLimit } from './abuse/limiter';
 import { reviewRoutes } from './ballots/review-routes';
 import { juryRoutes } from './jury/routes';
 import { resultsRoutes } from './results/routes';
+import { bundleRoutes } from './bundle/routes';
 import { ballotRoutes } from './ballots/routes';
 import { ceremonyRoutes } from './ceremonies/routes';
 import type { AppDeps } from './deps';
@@ -92,6 +93,7 @@ export function createApp(deps: AppDeps) {
   app.route('/', reviewRoutes(deps));
   app.route('/', juryRoutes(deps));
   app.route('/', resultsRoutes(deps));
+  app.route('/', bundleRoutes(deps));
   if (deps.config.devMail) app.route('/dev/outbox', devOutboxRoutes(deps.store));
   app.route('/', webRoutes(deps));
 

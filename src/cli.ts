@@ -2,7 +2,8 @@
  * The `laurel` command. Most commands open the database named by DATABASE_URL (default ./data/laurel.sqlite);
  * `tally` and `backup` do not go through the app's dependencies.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { type WriteStream, createWriteStream, readFileSync, writeFileSync } from 'node:fs';
+import { once } from 'node:events';
 import { parseArgs } from 'node:util';
 import { verifyChain } from './audit/chain';
 import { SITE_CHAIN, listEvents } from './audit/log';
@@ -13,10 +14,12 @@ import { createAward, movePhase, requireAward } from './ceremonies/service';
 import { scheduledWork } from './scheduled';
 import { seedExample } from './ceremonies/seed';
 import { DEMO_USAGE, demoCommand } from './demo/command';
+import { verifyCommand } from './verify/command';
 import type { AppDeps } from './deps';
 import { ApiError } from './errors';
 import { addOrganizer } from './organizers/service';
-import { announceResults, finalizeResults } from './results/service';
+import { announceResults, finalizeResults, resultsArePublic } from './results/service';
+import { bundleJson, bundleNdjson, bundleParts } from './bundle/export';
 import { rotateResultsKey } from './results/signing';
 import { loadNodeConfig, nodeDeps, readExample } from './runtime/node';
 import { backupSqlite } from './store/backup';
@@ -39,7 +42,9 @@ Usage:
   laurel tally FILE [--details]               recount a neutral tally file or a results document (no database)
   laurel finalize SLUG | laurel announce SLUG  finalize (compute, sign, store) or announce an award's results
   laurel keys rotate results|sessions         new signing key; old public keys stay published (results)
-  laurel verify BUNDLE [--witness SEQ:HASH]   (not available yet: comes with the audit bundle)
+  laurel bundle SLUG [--out FILE] [--ndjson]  write an announced award's audit bundle (JSON, or NDJSON for large ones)
+  laurel verify BUNDLE [--witness SEQ:HASH]… [--json]
+                                              check an audit bundle and recount it (no database)
 ${DEMO_USAGE}
   laurel bench                                (not available yet)
 
@@ -53,12 +58,13 @@ async function main(argv: string[]): Promise<number> {
       open: { type: 'boolean' },
       out: { type: 'string' },
       ceremony: { type: 'string' },
-      witness: { type: 'string' },
+      witness: { type: 'string', multiple: true },
       details: { type: 'boolean' },
       seed: { type: 'string' },
       voters: { type: 'string' },
       quiet: { type: 'boolean' },
       json: { type: 'boolean' },
+      ndjson: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -70,7 +76,12 @@ async function main(argv: string[]): Promise<number> {
   // The demo starts its own server on a throw-away database: no DATABASE_URL, no deps of the CLI's.
   if (command === 'demo')
     return demoCommand(values, { out: (t) => flushed(process.stdout, t), err: (t) => flushed(process.stderr, t) });
-  if (['verify', 'bench'].includes(command)) {
+  if (command === 'verify')
+    return verifyCommand(rest[0], values, {
+      out: (t) => flushed(process.stdout, t),
+      err: (t) => flushed(process.stderr, t),
+    });
+  if (['bench'].includes(command)) {
     console.error(`laurel ${command} is not available yet in this version (see README.md, "What works today").`);
     return 2;
   }
@@ -149,7 +160,7 @@ async function run(
   deps: AppDeps,
   command: string,
   args: string[],
-  values: { open?: boolean; out?: string; ceremony?: string },
+  values: { open?: boolean; out?: string; ceremony?: string; ndjson?: boolean },
 ): Promise<number> {
   switch (command) {
     case 'migrate':
@@ -177,6 +188,18 @@ async function run(
       const text = JSON.stringify(rowsToDefinition(rows), null, 2) + '\n';
       if (values.out) writeFileSync(values.out, text);
       else await flushed(process.stdout, text);
+      return 0;
+    }
+    case 'bundle': {
+      const award = await requireAward(deps, need(args[0], 'SLUG'));
+      if (!resultsArePublic(award))
+        throw new ApiError('wrong-phase', 'The audit bundle is published with the results: announce them first.');
+      const parts = await bundleParts(deps, award);
+      const chunks = values.ndjson ? bundleNdjson(parts) : bundleJson(parts);
+      const out = values.out ? createWriteStream(values.out) : process.stdout;
+      for await (const chunk of chunks) if (!out.write(chunk)) await once(out, 'drain');
+      if (values.out) await new Promise((resolve) => (out as WriteStream).end(resolve));
+      if (values.out) console.error(`Wrote the audit bundle of "${award.ceremony.slug}" to ${values.out}.`);
       return 0;
     }
     case 'seed': {

@@ -10,6 +10,9 @@ Arithmetic is exact (fractions.Fraction) except for the two rounded figures of d
 deviation (an integer square root, rounded half-even to 6 decimals) and each exponential rank point (rounded
 half-even to 6 decimals).
 
+`finalists(data)` gives the finalists alone (rule 2), as decided at the close; tools/verify.py uses it to
+check an audit bundle's `finalists.computed` event.
+
 Used by tools/verify.py; the module does no I/O.
 """
 
@@ -401,6 +404,29 @@ def finalists_of(award, cid, ties):
         picked = [(n, "organizer") for n in award.organizer.get(cid, [])]
         return picked + wildcards_of(award, cid, [n for n, _ in picked])
     return public_finalists(award, cid, award.votes[cid], ties)
+
+
+def finalists(raw, without_flagged=False):
+    """The finalists rule 2 gives for the neutral input `raw`, per category id: [(nominee, why)], wildcards after.
+
+    Only the rules, lot, categories, ballots, wildcards and organizer picks of `raw` matter. With `without_flagged`
+    the flagged ballots are left out of the counts first (rule 8), as the results document's
+    `changeWithoutFlagged` asks. Used by tools/verify.py to recompute the finalists decided at the close from an
+    audit bundle (docs/audit.md section 21, check `finalists`). Raises InputError for input the tally refuses.
+    """
+    award = Award(raw)
+    ties = Ties(record=False)
+    picked = {}
+    for category in award.categories:
+        cid = category["id"]
+        if award.rules["finalists"]["mode"] == "public":
+            votes = award.votes[cid]
+            if without_flagged:
+                votes = {n: votes[n] - award.flagged[cid][n] for n in votes}
+            picked[cid] = public_finalists(award, cid, votes, ties)
+        else:
+            picked[cid] = finalists_of(award, cid, ties)
+    return picked
 
 
 # ---------------------------------------------------------------------------------------------------------------

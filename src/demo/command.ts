@@ -9,7 +9,8 @@ export const DEMO_DEFAULTS = { seed: 1, voters: 554 } as const;
 export const DEMO_USAGE = `  laurel demo [--seed N] [--voters N] [--out FILE] [--quiet] [--json]
                                               run the STEM4ALL example through the API on a throw-away database
                                               (seed ${DEMO_DEFAULTS.seed}, ${DEMO_DEFAULTS.voters} voters by default); prints the results table,
-                                              or the summary as JSON; --out FILE writes the signed results`;
+                                              or the summary as JSON; --out FILE writes the audit bundle
+                                              (NDJSON when FILE ends in .ndjson)`;
 
 export interface DemoFlags {
   seed?: string;
@@ -31,7 +32,7 @@ export function runLines(outcome: DemoOutcome): string[] {
   ];
   if (outcome.out)
     lines.push(
-      `Wrote ${outcome.out}: the signed results and the public keys that verify them. This is not yet the audit bundle, which comes with issue 8.`,
+      `Wrote the audit bundle to ${outcome.out}; check it with: laurel verify ${outcome.out} --witness ${outcome.head.seq}:${outcome.head.hash}`,
     );
   return lines;
 }

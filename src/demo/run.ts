@@ -5,7 +5,9 @@
  * invitations, and the results are finalized, revealed step by step and announced. The simulated people's choices
  * come from src/demo/plan.ts, so the same seed gives the same results.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createWriteStream, mkdtempSync, rmSync } from 'node:fs';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { JWK } from 'jose';
@@ -51,6 +53,8 @@ export interface DemoOutcome {
   table: string;
   /** The signed results of this run: different on every run (ids, times, the lot secret). */
   results: { version: number; hash: string; kid: string; signatureVerified: boolean };
+  /** The event head right after the announcement, as a witness would print it at the ceremony. */
+  head: { seq: number; hash: string };
   /** Messages the demo's mail server received (codes, receipts, invitations). */
   mails: number;
   /** The file written with --out. */
@@ -125,15 +129,20 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoOutcome> {
     const verified = await verifyResultsJws(results.jws, jwks);
     const signatureVerified = verified.text === canonicalJson(results.document) && verified.kid === results.kid;
     const award = await call<AwardJson & { phase: string }>('GET', ctx.api);
+    const head = await call<{ seq: number; hash: string }>('GET', `${ctx.api}/events/head`);
     const jury = await call<JuryProgressJson>('GET', `${ctx.api}/jury`, { token: organizer });
     const summary = summarize({ seed, voters, phase: award.phase }, award, results.document, jury);
 
-    if (options.out) writeFileSync(options.out, JSON.stringify(signedResultsFile(award.slug, results, jwks), null, 2));
+    if (options.out) {
+      const out = options.out;
+      await progress.step(`Audit bundle written to ${out}`, () => saveBundle(laurel!.url, ctx.api, out));
+    }
     await progress.step('Mail outbox drained', () => outboxDrained(ctx));
     return {
       summary,
       table: resultsTable(summary),
       results: { version: results.version, hash: results.hash, kid: results.kid, signatureVerified },
+      head: { seq: head.seq, hash: head.hash },
       mails: mailbox.received(),
       out: options.out ?? null,
       seconds: (Date.now() - started) / 1000,
@@ -153,21 +162,12 @@ interface SignedResults {
   document: ResultsDocument;
 }
 
-/**
- * What --out writes until the audit bundle exists (issue 8): the signed results as GET …/results answers them and
- * the key set that verifies them. Said so in the file itself.
- */
-function signedResultsFile(award: string, results: SignedResults, jwks: unknown) {
-  return {
-    format: 'laurel-demo-results/1',
-    note:
-      'The signed results of a `laurel demo` run and the public keys that verify them (GET /api/ceremonies/{slug}/results ' +
-      'and /.well-known/jwks.json). This is not the audit bundle: the full bundle (ballots, checkpoints, score sheets, ' +
-      'event log) comes with issue 8.',
-    award,
-    results,
-    jwks,
-  };
+/** Downloads the published audit bundle as anyone would; a file named *.ndjson gets the NDJSON form (§19.2). */
+async function saveBundle(base: string, api: string, file: string): Promise<void> {
+  const format = file.endsWith('.ndjson') ? 'ndjson' : 'json';
+  const res = await fetch(`${base}${api}/bundle?format=${format}`);
+  if (!res.ok || !res.body) throw new Error(`GET ${api}/bundle answered ${res.status}`);
+  await pipeline(Readable.fromWeb(res.body as import('node:stream/web').ReadableStream), createWriteStream(file));
 }
 
 function withoutSchedule(example: unknown): { slug: string } & Record<string, unknown> {
