@@ -6,7 +6,8 @@
  *
  * Rubric awards use one `merit` criterion on the scale [0, 10], so a juror's score s gives x = s / 10.
  */
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
+import { requireAward } from '../src/ceremonies/service';
 import type { ResultsDocument } from '../src/results/document';
 import {
   type Pipeline,
@@ -17,6 +18,7 @@ import {
   castVotes,
   closeVote,
   eventsOf,
+  expectBundleVerifies,
   expectCategory,
   expectFinalists,
   expectRecount,
@@ -35,12 +37,28 @@ import {
 
 const RUBRIC = { mode: 'rubric', scale: [0, 10], criteria: [{ id: 'merit', weight: 1 }] };
 
+/**
+ * Every award of these tests that got as far as finalization is also published and its audit bundle checked by
+ * both verifiers (docs/audit.md §21): the hand-worked cases are the widest honest input the verifiers get.
+ */
+const opened: Pipeline[] = [];
+async function pipeline(...args: Parameters<typeof openPipeline>): Promise<Pipeline> {
+  const p = await openPipeline(...args);
+  opened.push(p);
+  return p;
+}
+afterEach(async () => {
+  for (const p of opened.splice(0))
+    if (['finalized', 'announced', 'amended'].includes((await requireAward(p.env, p.id)).ceremony.phase))
+      await expectBundleVerifies(p);
+});
+
 /** The slug of a nominee id. */
 const slugOf = (p: Pipeline, id: string) => Object.entries(p.nominee).find(([, v]) => v === id)![0];
 
 describe('finalists at K', () => {
   it('ties: include lets every nominee tied at the K-th place in', async () => {
-    const p = await openPipeline('include', {
+    const p = await pipeline('include', {
       rules: { finalists: { mode: 'public', k: 2, ties: 'include' }, jury: RUBRIC, weights: { jury: 1, public: 1 } },
       categories: [{ slug: 'mentor', nominees: ['a', 'b', 'c', 'd'] }],
     });
@@ -93,7 +111,7 @@ describe('finalists at K', () => {
   });
 
   it('ties: break cuts the tied group by the committed lot, reproduced from the revealed secret', async () => {
-    const p = await openPipeline('break', {
+    const p = await pipeline('break', {
       rules: {
         finalists: { mode: 'public', k: 2, ties: 'break', tieChain: ['lot'] },
         jury: RUBRIC,
@@ -162,7 +180,7 @@ describe('finalists at K', () => {
 
 describe('wildcards', () => {
   it('never count toward K, carry their reason, and are the only finalists of a category without votes', async () => {
-    const p = await openPipeline('wild', {
+    const p = await pipeline('wild', {
       rules: { finalists: { mode: 'public', k: 1 }, jury: RUBRIC, weights: { jury: 7000, public: 3000 } },
       categories: [
         { slug: 'crowd', nominees: ['a', 'b', 'c', 'd'] },
@@ -267,7 +285,7 @@ describe('wildcards', () => {
 
 describe('ties in the final order', () => {
   it('jury: equal final, the higher jury share wins; lot: everything equal, the committed lot decides', async () => {
-    const p = await openPipeline('final-ties', {
+    const p = await pipeline('final-ties', {
       rules: { finalists: { mode: 'public', k: 2 }, jury: RUBRIC, weights: { jury: 1, public: 1 } },
       categories: [
         { slug: 'by-jury', nominees: ['a', 'b'] },
@@ -319,7 +337,7 @@ describe('ties in the final order', () => {
   });
 
   it('jury-only weights: public shares do not count, and only break a tie (public: more votes)', async () => {
-    const p = await openPipeline('jury-only', {
+    const p = await pipeline('jury-only', {
       rules: { finalists: { mode: 'public', k: 2 }, jury: RUBRIC, weights: { jury: 1, public: 0 } },
       categories: [
         { slug: 'even', nominees: ['a', 'b'] },
@@ -371,7 +389,7 @@ describe('ties in the final order', () => {
   });
 
   it('public-only weights: the jury does not count, and only breaks a tie', async () => {
-    const p = await openPipeline('public-only', {
+    const p = await pipeline('public-only', {
       rules: { finalists: { mode: 'public', k: 3 }, jury: RUBRIC, weights: { jury: 0, public: 1 } },
       categories: [{ slug: 'crowd', nominees: ['a', 'b', 'c'] }],
     });
@@ -404,7 +422,7 @@ describe('ties in the final order', () => {
 
 describe('edge categories', () => {
   it('one finalist, no submitted jury sheet, and no finalist at all', async () => {
-    const p = await openPipeline('edges', {
+    const p = await pipeline('edges', {
       rules: { finalists: { mode: 'public', k: 2 }, jury: RUBRIC, weights: { jury: 7000, public: 3000 } },
       categories: [
         { slug: 'solo', nominees: ['a', 'b'] },
@@ -473,7 +491,7 @@ describe('edge categories', () => {
 });
 
 const withdrawalAward = (name: string) =>
-  openPipeline(name, {
+  pipeline(name, {
     rules: { finalists: { mode: 'public', k: 3 }, jury: RUBRIC, weights: { jury: 1, public: 1 } },
     categories: [{ slug: 'mentor', nominees: ['a', 'b', 'c'] }],
   });
@@ -560,7 +578,7 @@ describe('withdrawal and review', () => {
   });
 
   it('flagged ballots count but the sensitivity line shows they decide; voided ones do not count', async () => {
-    const p = await openPipeline(
+    const p = await pipeline(
       'review',
       {
         rules: { finalists: { mode: 'public', k: 2 }, jury: RUBRIC, weights: { jury: 1, public: 1 } },
@@ -635,7 +653,7 @@ describe('withdrawal and review', () => {
 
 describe('ranking mode', () => {
   it('Borda rankings, institution means and tables with a public tie-break, weighted institutions', async () => {
-    const p = await openPipeline('ranking', {
+    const p = await pipeline('ranking', {
       rules: {
         finalists: { mode: 'public', k: 3 },
         jury: {
@@ -704,7 +722,7 @@ describe('ranking mode', () => {
 
 describe('corrections', () => {
   it('after the announcement, voided ballots and an amendment: v2 as worked by hand, citing v1', async () => {
-    const p = await openPipeline('amend', {
+    const p = await pipeline('amend', {
       rules: { finalists: { mode: 'public', k: 2 }, jury: RUBRIC, weights: { jury: 1, public: 1 } },
       categories: [{ slug: 'mentor', nominees: ['a', 'b'] }],
     });

@@ -1272,8 +1272,11 @@ def check_input(b, out):
             if d is None:
                 out.append(f"{at}.categories {cid}: in the bundle, not in the input")
                 continue
-            if d.get("k") != c["k"]:
-                out.append(f"{at}.categories {cid}: k {json.dumps(d.get('k'))}, the bundle's {json.dumps(c['k'])}")
+            # The neutral format has `k` optional and never null: a category without its own K leaves it out.
+            if ("k" in d and d["k"] is None) or d.get("k") != c["k"]:
+                shown_k = json.dumps(d["k"]) if "k" in d else "absent"
+                out.append(f"{at}.categories {cid}: k {shown_k}, the bundle's category has "
+                           f"{json.dumps(c['k']) if c['k'] is not None else 'none (k is left out)'}")
             if d.get("winners", 1) != c["winners"]:
                 out.append(f"{at}.categories {cid}: winners {d.get('winners', 1)}, the bundle's {c['winners']}")
             compare_multisets(out, f"{at}.categories {cid} nominee", d.get("nominees") or [], c["nominees"], str)

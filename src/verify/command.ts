@@ -3,8 +3,16 @@
  * of docs/audit.md §21 and prints one line per check, each problem on a line of its own. Exit 0 only when every
  * check passes, 1 when any fails, 2 when the file cannot be read or a witness is malformed. Needs no database.
  */
-import { type CheckReport, parseWitness, verifyBundle } from './checks';
+import { type CheckReport, type Witness, parseWitness, verifyBundle } from './checks';
 import { BundleUnreadable, readBundle } from './read';
+
+/** Every check of a bundle file; only `format` when its shape is wrong (nothing else can be trusted then). */
+export async function checkFile(file: string, witnesses: readonly Witness[] = []): Promise<CheckReport[]> {
+  const { bundle, problems } = await readBundle(file);
+  return bundle && problems.length === 0
+    ? verifyBundle(bundle, witnesses)
+    : [{ check: 'format', ok: false, summary: '', problems }];
+}
 
 export interface VerifyOutput {
   out: (text: string) => Promise<void>;
@@ -31,11 +39,7 @@ export async function verifyCommand(
   }
   let checks: CheckReport[];
   try {
-    const { bundle, problems } = await readBundle(file);
-    checks =
-      bundle && problems.length === 0
-        ? await verifyBundle(bundle, witnesses)
-        : [{ check: 'format', ok: false, summary: '', problems }];
+    checks = await checkFile(file, witnesses);
   } catch (e) {
     if (!(e instanceof BundleUnreadable)) throw e;
     await write.err(`laurel verify: ${e.message}\n`);

@@ -5,14 +5,20 @@
  * organizer. Nominees, categories and institutions are named by slug in the tests and mapped to the ids that the
  * document uses; the lot is recomputed with node:crypto, apart from src/tally/lot.ts (WebCrypto).
  */
+import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { expect } from 'vitest';
 import type { LoggedEvent } from '../../src/audit/chain';
 import { listEvents } from '../../src/audit/log';
+import type { Bundle } from '../../src/bundle/export';
 import { AwardDefinition } from '../../src/ceremonies/schemas';
 import { movePhase, requireAward } from '../../src/ceremonies/service';
 import type { ResultsDocument } from '../../src/results/document';
 import { tally } from '../../src/tally';
+import { verifyBundle } from '../../src/verify/checks';
 import type { CategoryResult, TieBreak } from '../../src/tally/types';
 import { type TestEnv, bearer, post, signIn, testEnv } from '../helpers';
 import { nonce, openVote, voterToken } from './awards';
@@ -352,4 +358,32 @@ export async function finalistsComputed(p: Pipeline): Promise<FinalistsComputed>
   const [event, ...more] = await eventsOf(p, 'finalists.computed');
   expect(more).toHaveLength(0);
   return event!.payload as unknown as FinalistsComputed;
+}
+
+/** The audit bundle of the award as anyone downloads it, announcing the results first when only finalized. */
+export async function publishedBundle(p: Pipeline, format: 'json' | 'ndjson' = 'json'): Promise<string> {
+  const award = await requireAward(p.env, p.id);
+  if (award.ceremony.phase === 'finalized') expect((await call(p, api(p, '/results/announce'), {})).status).toBe(200);
+  const res = await p.env.app.request(api(p, `/bundle?format=${format}`));
+  expect(res.status, await res.clone().text()).toBe(200);
+  return res.text();
+}
+
+/**
+ * Both verifiers on the award's bundle: `laurel verify`'s checks in process, and `tools/verify.py bundle` on the
+ * same file; every check must pass. Returns the bundle text.
+ */
+export async function expectBundleVerifies(p: Pipeline): Promise<string> {
+  const text = await publishedBundle(p);
+  const failed = (await verifyBundle(JSON.parse(text) as Bundle)).filter((c) => !c.ok);
+  expect(failed.flatMap((c) => c.problems.map((x) => `${c.check}: ${x}`))).toEqual([]);
+  const dir = mkdtempSync(join(tmpdir(), 'laurel-bundle-'));
+  try {
+    writeFileSync(join(dir, 'bundle.json'), text);
+    const py = spawnSync('python3', ['tools/verify.py', 'bundle', join(dir, 'bundle.json')], { encoding: 'utf8' });
+    expect(py.status, `${py.stdout}${py.stderr}`).toBe(0);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+  return text;
 }
