@@ -3,7 +3,8 @@
  * seed and once with another; the pure parts (generator, plan, mail decoding, progress) on their own; and the CLI
  * in a child process.
  */
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
+import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { decodeBody } from '../src/demo/mailbox';
 import { createRng } from '../src/demo/prng';
@@ -11,6 +12,7 @@ import { finalistPicks, sheetPlan, votePlan } from '../src/demo/plan';
 import { createProgress } from '../src/demo/progress';
 import { type DemoOutcome, runDemo } from '../src/demo/run';
 import { Rational } from '../src/tally/rational';
+import { tempDir } from './support/run';
 
 describe('the demo’s pure parts', () => {
   it('draws the same numbers from the same seed and stream, others from another', () => {
@@ -101,10 +103,13 @@ describe('the demo’s pure parts', () => {
   });
 });
 
-/** `laurel demo --voters 30 --seed 3` in a child process: its exit code and output. */
-function demoCli(): Promise<{ code: number | null; stdout: string; stderr: string }> {
+const outDir = tempDir('laurel-demo-');
+const bundleFile = join(outDir, 'bundle.json');
+
+/** `laurel …` in a child process: its exit code and output. */
+function laurel(...args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'demo', '--voters', '30', '--seed', '3']);
+    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', ...args]);
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d) => (stdout += d));
@@ -116,9 +121,9 @@ function demoCli(): Promise<{ code: number | null; stdout: string; stderr: strin
 describe('laurel demo', () => {
   let first: DemoOutcome;
   // The CLI runs in its own process alongside the in-process runs below (another core, when there is one).
-  let cli: ReturnType<typeof demoCli>;
+  let cli: ReturnType<typeof laurel>;
   beforeAll(() => {
-    cli = demoCli();
+    cli = laurel('demo', '--voters', '30', '--seed', '3', '--out', bundleFile);
   });
 
   it('runs a whole award through the API: announced, winners everywhere, a jury of five institutions', async () => {
@@ -192,5 +197,23 @@ describe('laurel demo', () => {
     expect(stdout).toMatch(/Results version 1, SHA-256 [0-9a-f]{64}, signed with key \S+: signature verified\./);
     // Progress went to stderr (not a terminal here: lines, with timings).
     expect(stderr).toContain('Voters verified by mailed codes and voted: 30/30 in');
+  }, 120_000);
+
+  it('writes the audit bundle, which both verifiers check with the witness the demo prints', async () => {
+    const { stdout } = await cli;
+    const witness = /--witness (\d+:[0-9a-f]{64})/.exec(stdout)?.[1];
+    expect(witness, stdout).toBeDefined();
+    const ts = await laurel('verify', bundleFile, '--witness', witness!);
+    expect(ts.code, ts.stdout + ts.stderr).toBe(0);
+    expect(ts.stdout).toMatch(/^ok   recount: /m);
+    expect(ts.stdout).toMatch(/^ok   witness: /m);
+    const py = spawnSync('python3', ['tools/verify.py', 'bundle', '--witness', witness!, bundleFile], {
+      encoding: 'utf8',
+    });
+    expect(py.status, py.stdout + py.stderr).toBe(0);
+    // A witness from another run (a head the bundle does not hold) fails both.
+    const other = `${witness!.split(':')[0]}:${'1'.repeat(64)}`;
+    expect((await laurel('verify', bundleFile, '--witness', other)).code).toBe(1);
+    expect(spawnSync('python3', ['tools/verify.py', 'bundle', '--witness', other, bundleFile]).status).toBe(1);
   }, 120_000);
 });
