@@ -8,6 +8,7 @@ import { bundleWorker } from '../scripts/build-worker.mjs';
 import { verifyChain } from '../src/audit/chain';
 import { leafHash, verifyInclusion } from '../src/audit/merkle';
 import { verifyResultsJws } from '../src/results/signing';
+import { verifyBundle } from '../src/verify/checks';
 import { migrate } from '../src/store/migrate';
 import { loadMigrations } from '../src/store/node';
 import { openD1 } from '../src/store/d1';
@@ -353,5 +354,11 @@ describe.skipIf(usingPostgres)('Cloudflare Worker on D1 (Miniflare)', () => {
     expect(results.body.document.result.categories[0].jury).toMatchObject({
       [award.tracks[0].categories[0].nominees[0].id]: '7',
     });
+
+    // The audit bundle streamed from the Worker verifies: the same checks as on Node (docs/audit.md §21).
+    const bundle = await call('/api/ceremonies/d1-jury/bundle');
+    expect(bundle.status).toBe(200);
+    const failed = (await verifyBundle(bundle.body)).filter((c) => !c.ok);
+    expect(failed.flatMap((c) => c.problems)).toEqual([]);
   });
 });
