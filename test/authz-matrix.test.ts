@@ -176,6 +176,7 @@ const ROUTES: Record<string, Rule> = {
   'GET /api/ceremonies/{slug}/results': everyone,
   'GET /api/ceremonies/{slug}/results/versions': everyone,
   'GET /api/ceremonies/{slug}/results.csv': everyone,
+  'GET /api/ceremonies/{slug}/bundle': everyone,
 };
 
 /** Not part of the matrix: pages (cookies and CSRF, not Bearer) and the service's own documents. */
