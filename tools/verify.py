@@ -486,7 +486,7 @@ class Bundle:
                 for nominee in p.get("nominees") if isinstance(p.get("nominees"), list) else []:
                     st.conflicts.add(("juror", hashable(p.get("juror")), hashable(nominee)))
             elif kind == "jury.sheet.submitted":
-                st.sheets.append((seq, hashable(p.get("juror")), hashable(p.get("category")), hashable(p.get("sheetCommitment"))))
+                st.sheets.append((seq, *(hashable(p.get(m)) for m in ("juror", "category", "sheetCommitment"))))
             elif kind == "results.finalized":
                 st.lot_secret = p.get("lotSecret")
         return st
@@ -640,7 +640,8 @@ def check_format(b, out):
         need(hashable(n.get("category")) in b.category_ids, f"{where}.category",
              f"{json.dumps(n.get('category'))} is no category")
         need(isinstance(n.get("slug"), str), f"{where}.slug", "not a string")
-        need(hashable(n.get("status")) in NOMINEE_STATUSES, f"{where}.status", f"{json.dumps(n.get('status'))} is no status")
+        need(hashable(n.get("status")) in NOMINEE_STATUSES, f"{where}.status",
+             f"{json.dumps(n.get('status'))} is no status")
         if n.get("erased") is True:
             need("content" not in n, where, "erased but has content")
         else:
@@ -1038,7 +1039,6 @@ def check_finalists(b, out):
         seq = e.get("seq")
         try:
             rule = laurel_tally.finalists(category_input(b, seq - 1))
-            quiet = laurel_tally.finalists(category_input(b, seq - 1), without_flagged=True)
         except laurel_tally.InputError as err:
             out.append(f"event seq {seq}: the finalist rule refuses the replayed state: {err}")
             continue
@@ -1052,17 +1052,27 @@ def check_finalists(b, out):
                 out.append(f"event seq {seq}: category {cid}: the rule gives {n} ({why}), the event does not")
             for n, why in sorted(got - want, key=str):
                 out.append(f"event seq {seq}: category {cid}: the event names {n} ({why}), the rule does not")
-        # changeWithoutFlagged (docs/tally.md): would the rule pick others without the flagged ballots?
-        change = {cid: {n for n, w in rule[cid] if w != "wildcard"} != {n for n, w in quiet[cid] if w != "wildcard"}
-                  for cid in rule}
-        for label, _, doc in b.documents():
-            section = doc.get("finalists") if isinstance(doc.get("finalists"), dict) else {}
-            for c in dicts(section.get("categories")):
-                cid = hashable(c.get("category"))
-                if cid in change and c.get("changeWithoutFlagged") != change[cid]:
-                    out.append(f"{label}: finalists category {cid}: changeWithoutFlagged "
-                               f"{json.dumps(c.get('changeWithoutFlagged'))}, the rule without the flagged "
-                               f"ballots gives {json.dumps(change[cid])}")
+    # changeWithoutFlagged (section 21): at each document's event head, would the rule, on the counted ballots
+    # alone and without wildcards, pick other non-wildcard finalists than the document's?
+    for label, _, doc in b.documents():
+        head = doc.get("eventHead") if isinstance(doc.get("eventHead"), dict) else {}
+        if not is_int(head.get("seq")):
+            continue
+        raw = dict(category_input(b, head["seq"]), wildcards=[])
+        try:
+            quiet = laurel_tally.finalists(raw, without_flagged=True)
+        except laurel_tally.InputError as err:
+            out.append(f"{label}: the finalist rule refuses the replayed state: {err}")
+            continue
+        section = doc.get("finalists") if isinstance(doc.get("finalists"), dict) else {}
+        for c in dicts(section.get("categories")):
+            cid = hashable(c.get("category"))
+            mine = {hashable(f.get("nominee")) for f in dicts(c.get("finalists")) if f.get("why") != "wildcard"}
+            other = {n for n, w in quiet.get(cid, []) if w != "wildcard"}
+            if c.get("changeWithoutFlagged") != (mine != other):
+                out.append(f"{label}: finalists category {cid}: changeWithoutFlagged "
+                           f"{json.dumps(c.get('changeWithoutFlagged'))}, the rule without the flagged "
+                           f"ballots gives {json.dumps(mine != other)}")
     if not computed:
         out.append("no finalists.computed event to check")
     return f"public mode: the finalists at the close are what the rule gives ({len(computed)} event)"
@@ -1290,12 +1300,12 @@ def check_input(b, out):
             out.append(f"{at}.categories {cid}: in the input, not a category of the bundle")
 
         rows = Counter()
-        for row in got.get("ballots") or []:
-            if isinstance(row, dict):
-                count = row.get("count", 1)
-                rows[tuple(hashable(row.get(x)) for x in ("category", "nominee", "status"))] += count if is_int(count) else 0
-        replayed = Counter({k: v for k, v in ((tuple(r[x] for x in ("category", "nominee", "status")), r["count"])
-                                              for r in want["ballots"])})
+        # Rows are summed per (category, nominee, status): a document may split or merge them (section 18).
+        for row in dicts(got.get("ballots")):
+            count = row.get("count", 1)
+            where = tuple(hashable(row.get(x)) for x in ("category", "nominee", "status"))
+            rows[where] += count if is_int(count) else 0
+        replayed = Counter({(r["category"], r["nominee"], r["status"]): r["count"] for r in want["ballots"]})
         for key in sorted(set(rows) | set(replayed), key=str):
             if rows[key] != replayed[key]:
                 out.append(f"{at}.ballots {'/'.join(map(str, key))}: {rows[key]} in the document, "

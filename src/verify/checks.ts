@@ -134,11 +134,12 @@ export async function verifyBundle(bundle: Bundle, witnesses: readonly Witness[]
       sheets: snap.sheets,
     };
     for (const d of inputDifferences(built, r.document.input)) report.fail('input', `version ${r.version}: ${d}`);
+    await checkFinalistsSection(bundle, r.version, r.document, snap, built, report);
     await recount(r.version, r.document, report);
   }
   report.pass('input', `every version's input is what the ballots, reviews, events and disclosed sheets say`);
   report.pass('recount', `every version recounted exactly`);
-  return report.result(witnesses.length ? CHECKS : CHECKS.filter((c) => c !== 'witness'));
+  return report.result(CHECKS);
 }
 
 async function checkChain(bundle: Bundle, witnesses: readonly Witness[], report: Report) {
@@ -153,7 +154,12 @@ async function checkChain(bundle: Bundle, witnesses: readonly Witness[], report:
     if (!e) report.fail('witness', `witness ${w.seq}:${w.hash}: the chain has no event ${w.seq}`);
     else if (e.hash !== w.hash) report.fail('witness', `witness ${w.seq}:${w.hash}: event ${w.seq} has hash ${e.hash}`);
   }
-  report.pass('witness', witnesses.map((w) => `${w.seq}:${w.hash.slice(0, 12)}…`).join(', ') + ' in the chain');
+  report.pass(
+    'witness',
+    witnesses.length
+      ? `${witnesses.map((w) => `${w.seq}:${w.hash.slice(0, 12)}…`).join(', ')} in the chain`
+      : 'none given (--witness SEQ:HASH pins the chain to a head taken at the ceremony)',
+  );
 }
 
 async function checkRules(
@@ -280,11 +286,14 @@ async function checkLot(
 
 /** Opens the disclosures; returns commitment → value for those that open and that an event names. */
 async function checkDisclosures(bundle: Bundle, report: Report): Promise<Map<string, string>> {
-  const named = new Set<string>();
+  // Commitments a bundle must open, by the event that first names each (its position gives the order).
+  const named = new Map<string, { at: number; by: string }>();
+  const name = (c: unknown, e: LoggedEvent) => {
+    if (typeof c === 'string' && !named.has(c)) named.set(c, { at: named.size, by: `event ${e.seq} (${e.type})` });
+  };
   for (const e of bundle.events) {
-    for (const m of DISCLOSED_MEMBERS) if (typeof e.payload[m] === 'string') named.add(e.payload[m] as string);
-    if (e.type === 'finalists.wildcard' && typeof e.payload.reasonCommitment === 'string')
-      named.add(e.payload.reasonCommitment);
+    for (const m of DISCLOSED_MEMBERS) name(e.payload[m], e);
+    if (e.type === 'finalists.wildcard') name(e.payload.reasonCommitment, e);
   }
   const opened = new Map<string, string>();
   for (const d of bundle.disclosures) {
@@ -293,9 +302,12 @@ async function checkDisclosures(bundle: Bundle, report: Report): Promise<Map<str
     else if (!named.has(d.commitment)) report.fail('disclosures', `disclosure ${d.commitment}: no event names it`);
     else opened.set(d.commitment, d.value);
   }
-  for (const e of bundle.events)
-    if (e.type === 'jury.sheet.submitted' && !opened.has(String(e.payload.sheetCommitment)))
-      report.fail('disclosures', `event ${e.seq}: the submitted sheet's commitment is not disclosed`);
+  // Every jury commitment and wildcard reason is published, in the order its events name it (§19.1).
+  for (const [c, { by }] of named)
+    if (!opened.has(c)) report.fail('disclosures', `commitment ${c} of ${by} is not disclosed`);
+  const positions = bundle.disclosures.flatMap((d) => (named.has(d.commitment) ? [named.get(d.commitment)!.at] : []));
+  if (positions.some((p, i) => i > 0 && p < positions[i - 1]!))
+    report.fail('disclosures', 'the disclosures are not in the order of the events that name them');
   report.pass('disclosures', `${opened.size} commitment(s) of the jury and of wildcard reasons open`);
   return opened;
 }
@@ -435,6 +447,63 @@ async function checkFinalists(
     report.fail('finalists', `the finalist rule cannot be applied: ${(e as Error).message}`);
   }
   report.pass('finalists', `the close's finalists follow from the rule, the counts and the lot`);
+}
+
+interface FinalistsSection {
+  categories?: {
+    category: string;
+    finalists?: { nominee: string; why: string; reason: string | null }[];
+    changeWithoutFlagged?: boolean;
+  }[];
+}
+
+/**
+ * The document's `finalists` section at its event head: the finalists with why and reason are the replay's
+ * (`input`), and `changeWithoutFlagged` says whether the award's rule, on the counted ballots alone (the flagged
+ * left out), would pick other non-wildcard finalists than these (`finalists`; always false in organizer mode).
+ */
+async function checkFinalistsSection(
+  bundle: Bundle,
+  version: number,
+  document: Record<string, unknown>,
+  snap: Snapshot,
+  built: TallyInput,
+  report: Report,
+) {
+  const section = (document.finalists ?? {}) as FinalistsSection;
+  const published = new Map((section.categories ?? []).map((c) => [c.category, c]));
+  const rule = bundle.rules.finalists as TallyInput['rules']['finalists'];
+  const quiet =
+    rule.mode === 'public'
+      ? await computeFinalists({
+          rules: { finalists: rule },
+          lotSecret: built.lotSecret,
+          closingRoot: built.closingRoot,
+          categories: built.categories,
+          ballots: built.ballots.filter((b) => b.status === 'counted'),
+          wildcards: [],
+          organizerFinalists: {},
+        }).catch(() => undefined)
+      : undefined;
+  for (const cat of built.categories) {
+    const doc = published.get(cat.id);
+    const entry = (f: { nominee: string; why: string; reason?: string | null }) =>
+      `${f.nominee} (${f.why}${f.why === 'wildcard' ? `: ${f.reason ?? ''}` : ''})`;
+    for (const d of setDifferences(
+      (doc?.finalists ?? []).map(entry),
+      (snap.finalists[cat.id] ?? []).map(entry),
+      'finalist',
+    ))
+      report.fail('input', `version ${version}: finalists section, category ${cat.id}: ${d}`);
+    const mine = new Set((doc?.finalists ?? []).filter((f) => f.why !== 'wildcard').map((f) => f.nominee));
+    const other = quiet?.categories.find((c) => c.id === cat.id)?.finalists.map((f) => f.nominee) ?? [...mine];
+    const change = other.length !== mine.size || other.some((n) => !mine.has(n));
+    if (doc?.changeWithoutFlagged !== change)
+      report.fail(
+        'finalists',
+        `version ${version}: category ${cat.id}: changeWithoutFlagged is ${String(doc?.changeWithoutFlagged)}, the rule without the flagged ballots says ${change}`,
+      );
+  }
 }
 
 async function recount(version: number, document: Record<string, unknown>, report: Report) {

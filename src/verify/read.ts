@@ -142,7 +142,10 @@ async function readNdjson(file: string) {
     try {
       raw = JSON.parse(line);
     } catch (e) {
-      throw new BundleUnreadable(`line ${n} is not JSON: ${(e as Error).message}`);
+      // A broken header means nothing can be read; a broken item is a problem of the bundle's shape.
+      if (!header) throw new BundleUnreadable(`line ${n} is not JSON: ${(e as Error).message}`);
+      if (problems.length < 20) problems.push(`line ${n} is not JSON`);
+      continue;
     }
     if (!header) {
       const parsed = Header.safeParse(raw);
