@@ -33,24 +33,80 @@ export function openSqlite({ path, clock }: SqliteOptions): Store {
     }
     return statement;
   };
-  // better-sqlite3 is synchronous: the whole batch runs inside one transaction without yielding, so no
-  // other request's statements can interleave with it.
-  const runBatch = sqlite.transaction((queries: { sql: string; parameters: readonly unknown[] }[]) =>
-    queries.map((q) => {
-      const statement = prepare(q.sql);
-      if (statement.reader) return { changes: statement.all(...q.parameters).length };
-      return { changes: statement.run(...q.parameters).changes };
-    }),
-  );
+  const run = (q: { sql: string; parameters: readonly unknown[] }) => {
+    const statement = prepare(q.sql);
+    if (statement.reader) return { changes: statement.all(...q.parameters).length };
+    return { changes: statement.run(...q.parameters).changes };
+  };
+  const commits = groupCommit(sqlite, run);
   const now = databaseNow('sqlite', clock);
   return {
     db,
     dialect: 'sqlite',
-    batch: async (statements) => runBatch(statements.map(compile)),
+    batch: (statements) => commits.add(statements.map(compile)),
     now,
     readNow: () => readDatabaseNow(db, now),
     close: async () => {
       await db.destroy();
+    },
+  };
+}
+
+type Query = { sql: string; parameters: readonly unknown[] };
+type Pending = { queries: Query[]; resolve: (r: { changes: number }[]) => void; reject: (e: unknown) => void };
+
+/**
+ * Group commit: every batch that arrives within one turn of the event loop joins one transaction, each batch in a
+ * savepoint of its own, and one COMMIT (one fsync under synchronous=FULL) makes them all durable. A batch that
+ * fails (a constraint, a false precondition) rolls back to its savepoint alone; the others commit. Each caller is
+ * answered only after the COMMIT returned, so an acknowledged write survives a crash, and a failed COMMIT fails
+ * every batch of the group. better-sqlite3 is synchronous: nothing else runs on this connection meanwhile.
+ *
+ * Why: with synchronous=FULL each commit waits for the disk; one commit per ballot bounds the vote at the disk's
+ * fsync rate (about a hundred a second on the bench machine), one commit per group does not.
+ */
+function groupCommit(sqlite: BetterSqlite3.Database, run: (q: Query) => { changes: number }) {
+  let queue: Pending[] = [];
+  let scheduled = false;
+  const flush = () => {
+    scheduled = false;
+    const group = queue;
+    queue = [];
+    const outcomes: ({ ok: true; results: { changes: number }[] } | { ok: false; error: unknown })[] = [];
+    try {
+      sqlite.exec('BEGIN IMMEDIATE');
+      for (const p of group) {
+        sqlite.exec('SAVEPOINT batch');
+        try {
+          outcomes.push({ ok: true, results: p.queries.map(run) });
+          sqlite.exec('RELEASE batch');
+        } catch (error) {
+          sqlite.exec('ROLLBACK TO batch');
+          sqlite.exec('RELEASE batch');
+          outcomes.push({ ok: false, error });
+        }
+      }
+      sqlite.exec('COMMIT');
+    } catch (error) {
+      if (sqlite.inTransaction) sqlite.exec('ROLLBACK');
+      for (const p of group) p.reject(error);
+      return;
+    }
+    group.forEach((p, i) => {
+      const o = outcomes[i]!;
+      if (o.ok) p.resolve(o.results);
+      else p.reject(o.error);
+    });
+  };
+  return {
+    add(queries: Query[]): Promise<{ changes: number }[]> {
+      return new Promise((resolve, reject) => {
+        queue.push({ queries, resolve, reject });
+        if (!scheduled) {
+          scheduled = true;
+          setImmediate(flush);
+        }
+      });
     },
   };
 }
