@@ -15,6 +15,7 @@ import { scheduledWork } from './scheduled';
 import { seedExample } from './ceremonies/seed';
 import { DEMO_USAGE, demoCommand } from './demo/command';
 import { verifyCommand } from './verify/command';
+import { BENCH_USAGE, benchCommand } from './bench/command';
 import type { AppDeps } from './deps';
 import { ApiError } from './errors';
 import { addOrganizer } from './organizers/service';
@@ -46,7 +47,7 @@ Usage:
   laurel verify BUNDLE [--witness SEQ:HASH]… [--json]
                                               check an audit bundle and recount it (no database)
 ${DEMO_USAGE}
-  laurel bench                                (not available yet)
+${BENCH_USAGE}
 
 Environment: DATABASE_URL (file:PATH or postgres://…), MASTER_SECRET, SMTP_URL; see README.md.`;
 
@@ -65,6 +66,8 @@ async function main(argv: string[]): Promise<number> {
       quiet: { type: 'boolean' },
       json: { type: 'boolean' },
       ndjson: { type: 'boolean' },
+      seconds: { type: 'string' },
+      ballots: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -81,10 +84,8 @@ async function main(argv: string[]): Promise<number> {
       out: (t) => flushed(process.stdout, t),
       err: (t) => flushed(process.stderr, t),
     });
-  if (['bench'].includes(command)) {
-    console.error(`laurel ${command} is not available yet in this version (see README.md, "What works today").`);
-    return 2;
-  }
+  if (command === 'bench')
+    return benchCommand(values, { out: (t) => flushed(process.stdout, t), err: (t) => flushed(process.stderr, t) });
   if (command === 'tally') return tallyFile(need(rest[0], 'FILE'), values.details === true);
   const config = loadNodeConfig();
   if (command === 'backup') {
@@ -284,6 +285,10 @@ function need(value: string | undefined, name: string): string {
   if (!value) throw new ApiError('bad-request', `Missing ${name}; see laurel --help.`);
   return value;
 }
+
+// LAUREL_REPORT_RSS=1: the peak resident memory on stderr at exit, for `laurel bench` measuring `laurel verify`.
+if (process.env.LAUREL_REPORT_RSS)
+  process.on('exit', () => process.stderr.write(`${JSON.stringify({ maxRssKb: process.resourceUsage().maxRSS })}\n`));
 
 main(process.argv.slice(2)).then(
   (code) => process.exit(code),

@@ -19,6 +19,7 @@ import {
   rootFromNodes,
   sortByTracker,
   subtreeNodesToStore,
+  useDigest,
   verifyConsistency,
   verifyInclusion,
 } from '../src/audit/merkle';
@@ -171,6 +172,35 @@ describe('Merkle tree hash (RFC 9162 2.1.1)', () => {
 
   it('refuses leaf hashes that are not 32 bytes', () => {
     expect(() => merkleRoot([new Uint8Array(31)])).toThrow(TypeError);
+  });
+});
+
+describe('the digest behind the tree', () => {
+  it('node:crypto (what Node installs) and WebCrypto give the same leaves, roots and stored nodes', async () => {
+    const leaves: BallotLeaf[] = Array.from({ length: 37 }, (_, i) => ({
+      tracker: createHash('sha256').update(`d${i}`).digest('hex'),
+      category: `c${i % 3}`,
+      nominee: `n${i % 5}`,
+    }));
+    const build = async () => {
+      const hashes = await Promise.all(leaves.map((l) => leafHash(l)));
+      const log = new MerkleLog();
+      const nodes = [...(await log.append(hashes.slice(0, 20))), ...(await log.append(hashes.slice(20)))];
+      return {
+        root: bytesToHex(await log.root()),
+        nodes: nodes.map((n) => `${n.level}/${n.index}/${bytesToHex(n.hash)}`),
+      };
+    };
+    try {
+      useDigest(undefined);
+      const web = await build();
+      useDigest((data) => createHash('sha256').update(data).digest());
+      const node = await build();
+      expect(node).toEqual(web);
+      expect(node.root).toBe(await merkleRootHex(await Promise.all(leaves.map((l) => leafHash(l)))));
+    } finally {
+      useDigest(undefined);
+    }
   });
 });
 

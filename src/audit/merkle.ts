@@ -41,10 +41,27 @@ const HASH_HEX = /^[0-9a-f]{64}$/;
 const LEAF_PREFIX = new Uint8Array([0]);
 const NODE_PREFIX = new Uint8Array([1]);
 
-async function sha256(data: Uint8Array): Promise<Uint8Array> {
+/** A SHA-256 implementation: WebCrypto's by default (Workers and Node alike). */
+export type Digest = (data: Uint8Array) => Uint8Array | Promise<Uint8Array>;
+
+const webDigest: Digest = async (data) => {
   const input: Uint8Array<ArrayBuffer> =
     data.buffer instanceof ArrayBuffer ? (data as Uint8Array<ArrayBuffer>) : new Uint8Array(data);
   return new Uint8Array(await globalThis.crypto.subtle.digest('SHA-256', input));
+};
+let digest: Digest = webDigest;
+
+/**
+ * Replaces the SHA-256 the tree uses. Node installs node:crypto's synchronous hash (src/runtime/digest.ts): each
+ * WebCrypto digest is a round trip to the thread pool, and a million-leaf log needs two million of them (about 90 s
+ * against 2 s; docs/performance.md). The bytes are the same, which test/merkle.test.ts checks both ways.
+ */
+export function useDigest(next: Digest | undefined): void {
+  digest = next ?? webDigest;
+}
+
+async function sha256(data: Uint8Array): Promise<Uint8Array> {
+  return digest(data);
 }
 
 /** SHA-256 of the empty string: the root of the empty tree. */

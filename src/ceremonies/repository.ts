@@ -30,24 +30,64 @@ export async function countCeremonies(db: Kysely<Database>): Promise<number> {
   return Number(row?.n ?? 0);
 }
 
+type Structure = Omit<AwardRows, 'ceremony'>;
+
+/**
+ * Structures (tracks, categories, nominees, institutions) read recently, per database, keyed by award id and the
+ * seq of its chain head. Every change to an award appends an event in the same batch (docs/audit.md §3.4; proved
+ * route by route by test/event-coverage.test.ts), so an unchanged head means unchanged rows: the ballot path, which
+ * reads the award on every request, then costs one query instead of five. The ceremony row itself (phase, rules)
+ * is always read fresh, together with the head.
+ */
+const structures = new WeakMap<object, Map<string, { head: number; rows: Structure }>>();
+
 export async function loadAwardRows(db: Kysely<Database>, slugOrId: string): Promise<AwardRows | undefined> {
-  const ceremony = await findCeremony(db, slugOrId);
-  if (!ceremony) return undefined;
+  const found = await db
+    .selectFrom('ceremonies')
+    .selectAll()
+    .select((eb) =>
+      eb
+        .selectFrom('events')
+        .select((e) => e.fn.max('seq').as('head'))
+        .whereRef('events.chain', '=', 'ceremonies.id')
+        .as('head'),
+    )
+    .where((eb) => eb.or([eb('slug', '=', slugOrId), eb('id', '=', slugOrId)]))
+    .executeTakeFirst();
+  if (!found) return undefined;
+  const { head, ...ceremony } = found;
   const id = ceremony.id;
-  const [tracks, categories, nominees, institutions] = await Promise.all([
-    db.selectFrom('tracks').selectAll().where('ceremony_id', '=', id).orderBy('position').execute(),
-    db.selectFrom('categories').selectAll().where('ceremony_id', '=', id).orderBy('position').execute(),
-    db
-      .selectFrom('nominees')
-      .selectAll()
-      .where('ceremony_id', '=', id)
-      .orderBy('category_id')
-      .orderBy('position')
-      .orderBy('slug')
-      .execute(),
-    db.selectFrom('institutions').selectAll().where('ceremony_id', '=', id).orderBy('position').execute(),
-  ]);
-  return { ceremony, tracks, categories, nominees, institutions };
+  const cache = structures.get(db) ?? new Map<string, { head: number; rows: Structure }>();
+  structures.set(db, cache);
+  let hit = cache.get(id);
+  if (!hit || hit.head !== Number(head ?? 0)) {
+    const [tracks, categories, nominees, institutions] = await Promise.all([
+      db.selectFrom('tracks').selectAll().where('ceremony_id', '=', id).orderBy('position').execute(),
+      db.selectFrom('categories').selectAll().where('ceremony_id', '=', id).orderBy('position').execute(),
+      db
+        .selectFrom('nominees')
+        .selectAll()
+        .where('ceremony_id', '=', id)
+        .orderBy('category_id')
+        .orderBy('position')
+        .orderBy('slug')
+        .execute(),
+      db.selectFrom('institutions').selectAll().where('ceremony_id', '=', id).orderBy('position').execute(),
+    ]);
+    hit = { head: Number(head ?? 0), rows: { tracks, categories, nominees, institutions } };
+    if (cache.size >= 100) cache.clear();
+    cache.set(id, hit);
+  }
+  // Copies: callers may change the rows they get, never the cached ones.
+  const copy = <T extends object>(rows: T[]) => rows.map((r) => ({ ...r }));
+  const r = hit.rows;
+  return {
+    ceremony,
+    tracks: copy(r.tracks),
+    categories: copy(r.categories),
+    nominees: copy(r.nominees),
+    institutions: copy(r.institutions),
+  };
 }
 
 type StructureRows = Omit<AwardRows, 'ceremony' | 'nominees'> & { nominees: NewNominee[] };

@@ -47,19 +47,41 @@ export async function createWrapper(masterSecret: string): Promise<Wrapper> {
     }
     return k;
   };
+  // Derived keys and unwrapped secrets are pure functions of their inputs: computed once, then copied out. The
+  // vote path derives the session key and unwraps three award keys per ballot; HKDF and AES-GCM each time cost
+  // more than the rest of the ballot's crypto (docs/performance.md). A destroyed award key is gone all the same:
+  // its wrapped row is read from the database on every use, and only the unwrapping of a row that exists is saved.
+  const derived = new Map<string, Promise<Uint8Array<ArrayBuffer>>>();
+  const unwrapped = new Map<string, Promise<Uint8Array<ArrayBuffer>>>();
+  const remember = (
+    cache: Map<string, Promise<Uint8Array<ArrayBuffer>>>,
+    key: string,
+    make: () => Promise<Uint8Array<ArrayBuffer>>,
+  ) => {
+    let value = cache.get(key);
+    if (!value) {
+      if (cache.size >= 1000) cache.clear();
+      value = make();
+      cache.set(key, value);
+      value.catch(() => cache.delete(key));
+    }
+    return value.then((bytes) => new Uint8Array(bytes));
+  };
   return {
-    async derive(purpose) {
-      const bits = await crypto.subtle.deriveBits(
-        {
-          name: 'HKDF',
-          hash: 'SHA-256',
-          salt: encoder.encode('laurel'),
-          info: encoder.encode(`laurel derive v1 ${purpose}`),
-        },
-        material,
-        256,
-      );
-      return new Uint8Array(bits);
+    derive(purpose) {
+      return remember(derived, purpose, async () => {
+        const bits = await crypto.subtle.deriveBits(
+          {
+            name: 'HKDF',
+            hash: 'SHA-256',
+            salt: encoder.encode('laurel'),
+            info: encoder.encode(`laurel derive v1 ${purpose}`),
+          },
+          material,
+          256,
+        );
+        return new Uint8Array(bits);
+      });
     },
     async mac(purpose, data) {
       const sig = await crypto.subtle.sign('HMAC', await macKey(purpose), encoder.encode(data));
@@ -74,15 +96,17 @@ export async function createWrapper(masterSecret: string): Promise<Wrapper> {
       );
       return `w1.${toBase64Url(iv)}.${toBase64Url(new Uint8Array(sealed))}`;
     },
-    async unwrap(purpose, wrapped) {
-      const [version, iv, sealed] = wrapped.split('.');
-      if (version !== 'w1' || !iv || !sealed) throw new Error('unknown wrapping format');
-      const plain = await crypto.subtle.decrypt(
-        { name: 'AES-GCM', iv: fromBase64Url(iv), additionalData: encoder.encode(purpose) },
-        key,
-        fromBase64Url(sealed),
-      );
-      return new Uint8Array(plain);
+    unwrap(purpose, wrapped) {
+      return remember(unwrapped, `${purpose}\n${wrapped}`, async () => {
+        const [version, iv, sealed] = wrapped.split('.');
+        if (version !== 'w1' || !iv || !sealed) throw new Error('unknown wrapping format');
+        const plain = await crypto.subtle.decrypt(
+          { name: 'AES-GCM', iv: fromBase64Url(iv), additionalData: encoder.encode(purpose) },
+          key,
+          fromBase64Url(sealed),
+        );
+        return new Uint8Array(plain);
+      });
     },
   };
 }

@@ -20,9 +20,9 @@ export function openSqlite({ path, clock }: SqliteOptions): Store {
   sqlite.pragma('synchronous = FULL');
   sqlite.pragma('foreign_keys = ON');
   sqlite.pragma('busy_timeout = 5000');
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
-
-  // Prepared statements are cached by their SQL text: the vote path reuses a handful of shapes.
+  // Prepared statements are cached by their SQL text, for Kysely's reads as for batches: the vote path reuses a
+  // handful of shapes, and preparing each anew cost more than running it. Safe because every use runs the
+  // statement to the end at once (all/run); nothing here iterates a statement lazily.
   const prepared = new Map<string, BetterSqlite3.Statement>();
   const prepare = (text: string) => {
     let statement = prepared.get(text);
@@ -33,6 +33,9 @@ export function openSqlite({ path, clock }: SqliteOptions): Store {
     }
     return statement;
   };
+  const db = new Kysely<Database>({
+    dialect: new SqliteDialect({ database: { prepare, close: () => sqlite.close() } }),
+  });
   const run = (q: { sql: string; parameters: readonly unknown[] }) => {
     const statement = prepare(q.sql);
     if (statement.reader) return { changes: statement.all(...q.parameters).length };

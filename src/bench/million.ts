@@ -1,0 +1,132 @@
+/**
+ * The large half of `laurel bench`: a million ballots written straight into a fresh database for one award, then
+ * timed, each as the server does it: the closing checkpoint (every leaf hashed, the root, the nodes stored), the
+ * close's finalists and the finalization (the tally from the aggregated counts, signed and stored), the audit
+ * bundle export, and `laurel verify` of that bundle in a child process (its time and peak memory). While the close
+ * and the finalization run, a timer measures how long the event loop was blocked at a time.
+ */
+import { spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { createWriteStream } from 'node:fs';
+import { once } from 'node:events';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { writeCheckpoint } from '../ballots/checkpoint';
+import { bundleNdjson, bundleParts } from '../bundle/export';
+import { AwardDefinition } from '../ceremonies/schemas';
+import { createAward, movePhase, requireAward } from '../ceremonies/service';
+import { loadConfig } from '../config';
+import type { AppDeps } from '../deps';
+import { announceResults, finalizeResults } from '../results/service';
+import { nodeDeps, readExample } from '../runtime/node';
+
+export interface MillionFigures {
+  ballots: number;
+  generate_s: number;
+  /** The closing checkpoint: read, hash, root, store the leaves and nodes. */
+  root_s: number;
+  /** The close's finalists and the finalization's tally, signature and storage. */
+  tally_s: number;
+  /** The longest the event loop was blocked at once during the two above. */
+  max_block_ms: number;
+  export_s: number;
+  bundle_mb: number;
+  verify_s: number;
+  verify_ok: boolean;
+  verify_rss_mb: number;
+  rss_mb: number;
+}
+
+const seconds = (from: number) => Math.round((performance.now() - from) / 10) / 100;
+
+/** Rows per insert statement when generating (well under SQLite's and PostgreSQL's parameter limits). */
+const ROWS = 1000;
+
+/** Inserts `n` counted ballots with a skewed spread over each category's nominees (no marks: nobody voted). */
+async function generate(deps: AppDeps, ceremonyId: string, n: number): Promise<void> {
+  const award = await requireAward(deps, ceremonyId);
+  const choices = award.categories.flatMap((cat) => {
+    const nominees = award.nominees.filter((x) => x.category_id === cat.id);
+    // Nominee j gets weight 1/(j+1): a few favourites, a long tail, as real public votes go.
+    return nominees.flatMap((x, j) => Array.from({ length: Math.ceil(12 / (j + 1)) }, () => [cat.id, x.id] as const));
+  });
+  for (let start = 0; start < n; start += ROWS * 10) {
+    const statements = [];
+    for (let s = start; s < Math.min(n, start + ROWS * 10); s += ROWS) {
+      const rows = [];
+      for (let i = s; i < Math.min(n, s + ROWS); i++) {
+        const [category, nominee] = choices[(i * 7919) % choices.length]!;
+        const tracker = createHash('sha256').update(`bench ballot ${i}`).digest('hex');
+        rows.push({ tracker, ceremony_id: ceremonyId, category_id: category, nominee_id: nominee, status: 'counted' });
+      }
+      statements.push(deps.store.db.insertInto('ballots').values(rows));
+    }
+    await deps.store.batch(statements);
+  }
+}
+
+/** Runs `laurel verify FILE` in a child process; its exit status, time and peak resident memory. */
+async function verifyChild(file: string): Promise<{ ok: boolean; seconds: number; rssMb: number }> {
+  const started = performance.now();
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'verify', file], {
+    env: { ...process.env, LAUREL_REPORT_RSS: '1' },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let stderr = '';
+  child.stderr!.on('data', (d) => (stderr += d));
+  const [code] = (await once(child, 'exit')) as [number | null];
+  const rss = /"maxRssKb":(\d+)/.exec(stderr);
+  return { ok: code === 0, seconds: seconds(started), rssMb: rss ? Math.round(Number(rss[1]) / 1024) : -1 };
+}
+
+export async function measureMillion(
+  env: Record<string, string>,
+  n: number,
+  bundleFile: string,
+): Promise<MillionFigures> {
+  const deps = await nodeDeps(loadConfig(env));
+  try {
+    const { schedule: _schedule, ...definition } = readExample() as Record<string, unknown>;
+    const { id } = await createAward(deps, AwardDefinition.parse(definition), 'cli');
+    await movePhase(deps, await requireAward(deps, id), 'nominating', 'cli', 'hand');
+    await movePhase(deps, await requireAward(deps, id), 'voting', 'cli', 'hand');
+    let t = performance.now();
+    await generate(deps, id, n);
+    const generate_s = seconds(t);
+
+    const loop = monitorEventLoopDelay({ resolution: 10 });
+    loop.enable();
+    t = performance.now();
+    await writeCheckpoint(deps, id, { closing: true });
+    const root_s = seconds(t);
+    t = performance.now();
+    // The move to judging runs the close's finalists (the checkpoint is written already).
+    await movePhase(deps, await requireAward(deps, id), 'judging', 'cli', 'hand');
+    await finalizeResults(deps, await requireAward(deps, id), 'cli');
+    const tally_s = seconds(t);
+    loop.disable();
+    await announceResults(deps, await requireAward(deps, id), 'cli');
+
+    t = performance.now();
+    const out = createWriteStream(bundleFile);
+    for await (const chunk of bundleNdjson(await bundleParts(deps, await requireAward(deps, id))))
+      if (!out.write(chunk)) await once(out, 'drain');
+    await new Promise((resolve) => out.end(resolve));
+    const export_s = seconds(t);
+    const verified = await verifyChild(bundleFile);
+    return {
+      ballots: n,
+      generate_s,
+      root_s,
+      tally_s,
+      max_block_ms: Math.round(loop.max / 1e6),
+      export_s,
+      bundle_mb: Math.round(out.bytesWritten / 1024 / 1024),
+      verify_s: verified.seconds,
+      verify_ok: verified.ok,
+      verify_rss_mb: verified.rssMb,
+      rss_mb: Math.round(process.resourceUsage().maxRSS / 1024),
+    };
+  } finally {
+    await deps.store.close();
+  }
+}
