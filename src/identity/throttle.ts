@@ -9,15 +9,15 @@ export function windowStart(now: number, windowMs: number): number {
 /** Counts one hit and returns the count in the current window, including this hit. */
 export async function hit(store: Store, key: string, windowMs: number, now: number): Promise<number> {
   // Through the store's batch, not a statement of its own: on SQLite a batch joins the group commit, where a lone
-  // statement is a commit (an fsync) of its own, twice per ballot (docs/performance.md). The count is read after;
-  // other hits of the same instant may be in it, which a rate limit does not mind.
-  await store.batch([
+  // statement is a commit (an fsync) of its own, twice per ballot (docs/performance.md).
+  const [result] = await store.batch([
     store.db
       .insertInto('throttles')
       .values({ key, window_start: windowStart(now, windowMs), count: 1 })
-      .onConflict((oc) => oc.columns(['key', 'window_start']).doUpdateSet({ count: sql`throttles.count + 1` })),
+      .onConflict((oc) => oc.columns(['key', 'window_start']).doUpdateSet({ count: sql`throttles.count + 1` }))
+      .returning('count'),
   ]);
-  return count(store, key, windowMs, now);
+  return Number(result?.rows?.[0]?.count);
 }
 
 export async function count(store: Store, key: string, windowMs: number, now: number): Promise<number> {

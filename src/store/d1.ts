@@ -7,7 +7,7 @@ import { type Store, compile, databaseNow, readDatabaseNow } from './store';
 /** The part of the D1 binding Laurel uses (see @cloudflare/workers-types D1Database). */
 export interface D1Like {
   prepare(query: string): D1StatementLike;
-  batch(statements: D1StatementLike[]): Promise<{ meta?: { changes?: number } }[]>;
+  batch(statements: D1StatementLike[]): Promise<{ meta?: { changes?: number }; results?: Record<string, unknown>[] }[]>;
   exec(query: string): Promise<unknown>;
 }
 export interface D1StatementLike {
@@ -27,7 +27,7 @@ export function openD1(binding: D1Like, clock?: () => number): Store {
         return binding.prepare(q.sql).bind(...q.parameters);
       });
       const results = await binding.batch(prepared);
-      return results.map((r) => ({ changes: r.meta?.changes ?? 0 }));
+      return results.map((r) => ({ changes: r.meta?.changes ?? 0, rows: r.results ?? [] }));
     },
     now,
     readNow: () => readDatabaseNow(db, now),

@@ -35,7 +35,10 @@ export function openPostgres({ url, clock, maxConnections = 10 }: PostgresOption
         const results = [];
         for (const statement of statements) {
           const result = await trx.executeQuery(compile(statement));
-          results.push({ changes: Number(result.numAffectedRows ?? result.rows.length) });
+          results.push({
+            changes: Number(result.numAffectedRows ?? result.rows.length),
+            rows: result.rows as Record<string, unknown>[],
+          });
         }
         return results;
       }),

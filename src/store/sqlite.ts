@@ -38,7 +38,10 @@ export function openSqlite({ path, clock }: SqliteOptions): Store {
   });
   const run = (q: { sql: string; parameters: readonly unknown[] }) => {
     const statement = prepare(q.sql);
-    if (statement.reader) return { changes: statement.all(...q.parameters).length };
+    if (statement.reader) {
+      const rows = statement.all(...q.parameters) as Record<string, unknown>[];
+      return { changes: rows.length, rows };
+    }
     return { changes: statement.run(...q.parameters).changes };
   };
   const commits = groupCommit(sqlite, run);
@@ -56,7 +59,8 @@ export function openSqlite({ path, clock }: SqliteOptions): Store {
 }
 
 type Query = { sql: string; parameters: readonly unknown[] };
-type Pending = { queries: Query[]; resolve: (r: { changes: number }[]) => void; reject: (e: unknown) => void };
+type Result = { changes: number; rows?: Record<string, unknown>[] };
+type Pending = { queries: Query[]; resolve: (r: Result[]) => void; reject: (e: unknown) => void };
 
 /**
  * Group commit: every batch that arrives within one turn of the event loop joins one transaction, each batch in a
@@ -68,14 +72,14 @@ type Pending = { queries: Query[]; resolve: (r: { changes: number }[]) => void; 
  * Why: with synchronous=FULL each commit waits for the disk; one commit per ballot bounds the vote at the disk's
  * fsync rate (about a hundred a second on the bench machine), one commit per group does not.
  */
-function groupCommit(sqlite: BetterSqlite3.Database, run: (q: Query) => { changes: number }) {
+function groupCommit(sqlite: BetterSqlite3.Database, run: (q: Query) => Result) {
   let queue: Pending[] = [];
   let scheduled = false;
   const flush = () => {
     scheduled = false;
     const group = queue;
     queue = [];
-    const outcomes: ({ ok: true; results: { changes: number }[] } | { ok: false; error: unknown })[] = [];
+    const outcomes: ({ ok: true; results: Result[] } | { ok: false; error: unknown })[] = [];
     try {
       sqlite.exec('BEGIN IMMEDIATE');
       for (const p of group) {
@@ -102,7 +106,7 @@ function groupCommit(sqlite: BetterSqlite3.Database, run: (q: Query) => { change
     });
   };
   return {
-    add(queries: Query[]): Promise<{ changes: number }[]> {
+    add(queries: Query[]): Promise<Result[]> {
       return new Promise((resolve, reject) => {
         queue.push({ queries, resolve, reject });
         if (!scheduled) {

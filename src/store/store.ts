@@ -11,6 +11,8 @@ export type Dialect = 'sqlite' | 'postgres' | 'd1';
 export interface BatchResult {
   /** Rows changed by the statement (0 for a guarded insert whose precondition did not hold). */
   changes: number;
+  /** What a statement with RETURNING (or a SELECT) gave back. */
+  rows?: Record<string, unknown>[];
 }
 
 export interface Store {
