@@ -452,7 +452,13 @@ describe('jurors at work together', () => {
       ...Array.from({ length: 60 }, (_, i) => score(s, busy.token, 'abc'[i % 3]!, 1 + (i % 9), 2)),
       submit(s, done.token),
     ]);
-    expect(results.at(-1)!.status, await results.at(-1)!.clone().text()).toBe(200);
+    // The old award-wide guard refused the submit with 409 while the other juror saved. Under 61-way contention
+    // for one chain the bounded retry (docs/audit.md §3.4) may still answer 503 busy, with nothing changed, on a
+    // loaded machine; then the juror presses again and it goes through.
+    let submitted = results.at(-1)!;
+    expect([200, 503], await submitted.clone().text()).toContain(submitted.status);
+    if (submitted.status === 503) submitted = await submit(s, done.token);
+    expect(submitted.status, await submitted.clone().text()).toBe(200);
     for (const r of results.slice(0, -1)) expect([200, 503]).toContain(r.status);
   });
 });

@@ -1,7 +1,7 @@
 import { describe, it, expect } from 'vitest';
 import { createHash, createHmac } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { bytesToHex, hexToBytes } from '../src/audit/canonical';
+import { bytesToHex, canonicalJson, hexToBytes } from '../src/audit/canonical';
 import {
   MerkleLog,
   consistencyProof,
@@ -205,6 +205,14 @@ describe('the digest behind the tree', () => {
 });
 
 describe('leaves', () => {
+  it('writes the leaf text exactly as canonical JSON does, for any category and nominee text', () => {
+    const tracker = 'ab'.repeat(32);
+    for (const text of ['best-mentor', 'Мыкты ментор', 'a"b\\c', 'tab\there\nnew', '\u0001\u001f\u007f', '😀 𝄞', 'ü\u2028\u2029']) {
+      const leaf = { tracker, category: text, nominee: `n-${text}` };
+      expect(leafCanonical(leaf)).toBe(canonicalJson(leaf));
+    }
+  });
+
   const tracker = 'ab'.repeat(32);
 
   it('hashes 0x00 || canonical JSON of exactly {category, nominee, tracker}', async () => {

@@ -12,7 +12,7 @@ import { MerkleLog, leafHash, sortByTracker } from '../audit/merkle';
 import type { Rules } from '../ceremonies/schemas';
 import type { AppDeps } from '../deps';
 import { ApiError } from '../errors';
-import { chunkedInsert } from '../store/chunks';
+import { chunkedInsert, paramsPerStatement } from '../store/chunks';
 import type { Store } from '../store/store';
 
 export interface CheckpointResult {
@@ -112,8 +112,8 @@ export async function writeCheckpoint(
     db
       .insertInto('checkpoints')
       .values({ ceremony_id: ceremonyId, batch, tree_size: treeSize, root, closing: closing ? 1 : 0 }),
-    ...chunkedInsert(db, 'log_leaves', leafRows),
-    ...chunkedInsert(db, 'tree_nodes', nodeRows),
+    ...chunkedInsert(db, 'log_leaves', leafRows, paramsPerStatement(deps.store.dialect)),
+    ...chunkedInsert(db, 'tree_nodes', nodeRows, paramsPerStatement(deps.store.dialect)),
     db
       .updateTable('ballots')
       .set({ batch })
