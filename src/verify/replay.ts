@@ -72,7 +72,9 @@ export function replay(
   const byNominee = new Map<string, string[]>();
   for (const b of input.ballots) {
     status.set(b.tracker, 'counted');
-    byNominee.set(b.nominee, [...(byNominee.get(b.nominee) ?? []), b.tracker]);
+    const list = byNominee.get(b.nominee);
+    if (list) list.push(b.tracker);
+    else byNominee.set(b.nominee, [b.tracker]);
   }
   const ballotOf = new Map(input.ballots.map((b) => [b.tracker, b]));
   const reviewAt = new Map(input.reviews.map((r) => [r.seq, r.trackers]));
