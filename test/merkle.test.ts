@@ -207,7 +207,15 @@ describe('the digest behind the tree', () => {
 describe('leaves', () => {
   it('writes the leaf text exactly as canonical JSON does, for any category and nominee text', () => {
     const tracker = 'ab'.repeat(32);
-    for (const text of ['best-mentor', 'Мыкты ментор', 'a"b\\c', 'tab\there\nnew', '\u0001\u001f\u007f', '😀 𝄞', 'ü\u2028\u2029']) {
+    for (const text of [
+      'best-mentor',
+      'Мыкты ментор',
+      'a"b\\c',
+      'tab\there\nnew',
+      '\u0001\u001f\u007f',
+      '😀 𝄞',
+      'ü\u2028\u2029',
+    ]) {
       const leaf = { tracker, category: text, nominee: `n-${text}` };
       expect(leafCanonical(leaf)).toBe(canonicalJson(leaf));
     }
