@@ -3,7 +3,7 @@
  * seed and once with another; the pure parts (generator, plan, mail decoding, progress) on their own; and the CLI
  * in a child process.
  */
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { decodeBody } from '../src/demo/mailbox';
@@ -12,7 +12,7 @@ import { finalistPicks, sheetPlan, votePlan } from '../src/demo/plan';
 import { createProgress } from '../src/demo/progress';
 import { type DemoOutcome, runDemo } from '../src/demo/run';
 import { Rational } from '../src/tally/rational';
-import { tempDir } from './support/run';
+import { run, tempDir } from './support/run';
 
 describe('the demo’s pure parts', () => {
   it('draws the same numbers from the same seed and stream, others from another', () => {
@@ -107,16 +107,7 @@ const outDir = tempDir('laurel-demo-');
 const bundleFile = join(outDir, 'bundle.json');
 
 /** `laurel …` in a child process: its exit code and output. */
-function laurel(...args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', ...args]);
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('exit', (code) => resolve({ code, stdout, stderr }));
-  });
-}
+const laurel = (...args: string[]) => run(process.execPath, ['--import', 'tsx', 'src/cli.ts', ...args]);
 
 describe('laurel demo', () => {
   let first: DemoOutcome;

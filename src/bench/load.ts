@@ -12,6 +12,8 @@ import { createAward, movePhase, requireAward } from '../ceremonies/service';
 import { loadConfig } from '../config';
 import { emailIdentity, personKey } from '../identity/people';
 import { issueVoterSession } from '../identity/sessions';
+import type { AwardRows } from '../ceremonies/model';
+import type { AppDeps } from '../deps';
 import { nodeDeps, readExample } from '../runtime/node';
 
 export interface LoadOptions {
@@ -38,19 +40,24 @@ interface Ballot {
   nominee: string;
 }
 
-/** The award (the STEM4ALL example without its schedule), open for voting, and `voters` verified voters' ballots. */
+/** The STEM4ALL example without its schedule (phases move by hand), created and opened for voting. */
+export async function openExampleVote(deps: AppDeps): Promise<AwardRows> {
+  const { schedule: _schedule, ...definition } = readExample() as Record<string, unknown>;
+  const { id } = await createAward(deps, AwardDefinition.parse(definition), 'cli');
+  await movePhase(deps, await requireAward(deps, id), 'nominating', 'cli', 'hand');
+  await movePhase(deps, await requireAward(deps, id), 'voting', 'cli', 'hand');
+  return requireAward(deps, id);
+}
+
+/** The example open for voting and `voters` verified voters' ballots. */
 export async function prepareVote(
   env: Record<string, string>,
   voters: number,
 ): Promise<{ slug: string; ballots: Ballot[] }> {
   const deps = await nodeDeps(loadConfig(env));
   try {
-    const { schedule: _schedule, ...definition } = readExample() as Record<string, unknown>;
-    const def = AwardDefinition.parse(definition);
-    const { id } = await createAward(deps, def, 'cli');
-    await movePhase(deps, await requireAward(deps, id), 'nominating', 'cli', 'hand');
-    await movePhase(deps, await requireAward(deps, id), 'voting', 'cli', 'hand');
-    const award = await requireAward(deps, id);
+    const award = await openExampleVote(deps);
+    const id = award.ceremony.id;
     const ballots: Ballot[] = [];
     for (let v = 0; v < voters; v++) {
       // As if verified by email code: the session carries the address, so every ballot queues its receipt mail.
@@ -62,7 +69,7 @@ export async function prepareVote(
         ballots.push({ token, category: cat.slug, nominee: nominees[(v + i) % nominees.length]!.slug });
       });
     }
-    return { slug: def.slug, ballots };
+    return { slug: award.ceremony.slug, ballots };
   } finally {
     await deps.store.close();
   }

@@ -12,12 +12,12 @@ import { once } from 'node:events';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { writeCheckpoint } from '../ballots/checkpoint';
 import { bundleNdjson, bundleParts } from '../bundle/export';
-import { AwardDefinition } from '../ceremonies/schemas';
-import { createAward, movePhase, requireAward } from '../ceremonies/service';
+import { movePhase, requireAward } from '../ceremonies/service';
 import { loadConfig } from '../config';
 import type { AppDeps } from '../deps';
 import { announceResults, finalizeResults } from '../results/service';
-import { nodeDeps, readExample } from '../runtime/node';
+import { nodeDeps } from '../runtime/node';
+import { openExampleVote } from './load';
 
 export interface MillionFigures {
   ballots: number;
@@ -85,10 +85,7 @@ export async function measureMillion(
 ): Promise<MillionFigures> {
   const deps = await nodeDeps(loadConfig(env));
   try {
-    const { schedule: _schedule, ...definition } = readExample() as Record<string, unknown>;
-    const { id } = await createAward(deps, AwardDefinition.parse(definition), 'cli');
-    await movePhase(deps, await requireAward(deps, id), 'nominating', 'cli', 'hand');
-    await movePhase(deps, await requireAward(deps, id), 'voting', 'cli', 'hand');
+    const id = (await openExampleVote(deps)).ceremony.id;
     let t = performance.now();
     await generate(deps, id, n);
     const generate_s = seconds(t);

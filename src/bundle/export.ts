@@ -28,6 +28,23 @@ export const REVIEW_TYPES: Record<string, 'flagged' | 'voided' | 'restored'> = {
 /** The payload members whose commitments a bundle opens: the jury's sheets and wildcard reasons (§19.1). */
 export const DISCLOSED_MEMBERS = ['scoresCommitment', 'rankingCommitment', 'sheetCommitment'] as const;
 
+/**
+ * The commitments a bundle opens, each with the first event that names it, in event order: the exporter publishes
+ * exactly these and the verifier requires exactly these. Personal commitments (names, addresses, notes, a
+ * withdrawal's reason) are never among them.
+ */
+export function disclosedCommitments(events: readonly LoggedEvent[]): Map<string, LoggedEvent> {
+  const named = new Map<string, LoggedEvent>();
+  const name = (c: unknown, e: LoggedEvent) => {
+    if (typeof c === 'string' && !named.has(c)) named.set(c, e);
+  };
+  for (const e of events) {
+    for (const member of DISCLOSED_MEMBERS) name(e.payload[member], e);
+    if (e.type === 'finalists.wildcard') name(e.payload.reasonCommitment, e);
+  }
+  return named;
+}
+
 export interface BundleBallot {
   tracker: string;
   category: string;
@@ -194,14 +211,7 @@ async function reviewsOf(db: Kysely<Database>, ceremonyId: string, events: Logge
 
 /** The disclosures of the commitments a bundle opens, in the order their events name them. */
 async function disclosuresOf(db: Kysely<Database>, events: LoggedEvent[]): Promise<BundleDisclosure[]> {
-  const wanted: string[] = [];
-  for (const e of events) {
-    for (const member of DISCLOSED_MEMBERS)
-      if (typeof e.payload[member] === 'string') wanted.push(e.payload[member] as string);
-    if (e.type === 'finalists.wildcard' && typeof e.payload.reasonCommitment === 'string')
-      wanted.push(e.payload.reasonCommitment);
-  }
-  const unique = [...new Set(wanted)];
+  const unique = [...disclosedCommitments(events).keys()];
   const found = new Map<string, BundleDisclosure>();
   for (const part of chunks(unique))
     for (const r of await db

@@ -9,7 +9,7 @@ import { trackersHash } from '../abuse/groups';
 import { bytesToHex, canonicalJson, hexToBytes, sha256Hex } from '../audit/canonical';
 import { commitment, verifyChain, type LoggedEvent } from '../audit/chain';
 import { MerkleLog, leafHash } from '../audit/merkle';
-import { type Bundle, DISCLOSED_MEMBERS, REVIEW_TYPES } from '../bundle/export';
+import { type Bundle, REVIEW_TYPES, disclosedCommitments } from '../bundle/export';
 import { RESULTS_JWS_TYPE } from '../results/signing';
 import { computeFinalists, lotSeed, tally, type TallyInput } from '../tally';
 import { differences, parseTallyInput } from '../tally/input';
@@ -291,14 +291,9 @@ async function checkLot(
 /** Opens the disclosures; returns commitment → value for those that open and that an event names. */
 async function checkDisclosures(bundle: Bundle, report: Report): Promise<Map<string, string>> {
   // Commitments a bundle must open, by the event that first names each (its position gives the order).
-  const named = new Map<string, { at: number; by: string }>();
-  const name = (c: unknown, e: LoggedEvent) => {
-    if (typeof c === 'string' && !named.has(c)) named.set(c, { at: named.size, by: `event ${e.seq} (${e.type})` });
-  };
-  for (const e of bundle.events) {
-    for (const m of DISCLOSED_MEMBERS) name(e.payload[m], e);
-    if (e.type === 'finalists.wildcard') name(e.payload.reasonCommitment, e);
-  }
+  const named = new Map(
+    [...disclosedCommitments(bundle.events)].map(([c, e], at) => [c, { at, by: `event ${e.seq} (${e.type})` }]),
+  );
   const opened = new Map<string, string>();
   for (const d of bundle.disclosures) {
     if ((await commitment(d.salt, d.value)) !== d.commitment)
