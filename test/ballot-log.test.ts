@@ -1,8 +1,19 @@
 import { describe, expect, it } from 'vitest';
 import { verifyChain } from '../src/audit/chain';
 import { listEvents } from '../src/audit/log';
-import { leafHash, verifyConsistency, verifyInclusion } from '../src/audit/merkle';
-import { writeCheckpoint } from '../src/ballots/checkpoint';
+import { createHash } from 'node:crypto';
+import {
+  consistencyProof,
+  consistencyProofFromNodes,
+  inclusionProof,
+  inclusionProofFromNodes,
+  leafHash,
+  merkleRootHex,
+  verifyConsistency,
+  verifyInclusion,
+} from '../src/audit/merkle';
+import { hexToBytes } from '../src/audit/canonical';
+import { isStoredLevel, nodeReader, writeCheckpoint } from '../src/ballots/checkpoint';
 import { ballotsTick } from '../src/ballots/close';
 import { movePhase, requireAward } from '../src/ceremonies/service';
 import { type TestEnv, post, testEnv } from './helpers';
@@ -139,5 +150,68 @@ describe('the ballot log', () => {
     expect(results.filter(Boolean)).toHaveLength(1);
     expect(await env.store.db.selectFrom('log_leaves').selectAll().execute()).toHaveLength(5);
     expect((await verifyChain(await listEvents(env.store.db, id))).ok).toBe(true);
+  });
+  it('stores every eighth tree level and answers every proof from it as from all the leaves', async () => {
+    const env = await testEnv();
+    const id = await openVote(env, 'sparse-log');
+    const award = await requireAward(env, id);
+    const category = award.categories[0]!.id;
+    const nominee = award.nominees.find((n) => n.category_id === category)!.id;
+    // Ballots written straight into the table (as the bench does), checkpointed in batches of 300, 1 and 413, so
+    // the tree (714 leaves) has complete level-8 nodes (0 and 1), frontiers at odd levels, and a batch crossing
+    // a level-8 boundary.
+    const roots: number[] = [];
+    let written = 0;
+    for (const size of [300, 1, 413]) {
+      const rows = Array.from({ length: size }, (_, i) => ({
+        tracker: createHash('sha256')
+          .update(`sparse ${written + i}`)
+          .digest('hex'),
+        ceremony_id: id,
+        category_id: category,
+        nominee_id: nominee,
+        status: 'counted' as const,
+      }));
+      written += size;
+      await env.store.batch([env.store.db.insertInto('ballots').values(rows)]);
+      roots.push((await writeCheckpoint(env, id))!.treeSize);
+    }
+    expect(roots).toEqual([300, 301, 714]);
+    const levels = await env.store.db
+      .selectFrom('tree_nodes')
+      .select(['level', 'idx'])
+      .where('ceremony_id', '=', id)
+      .execute();
+    expect(levels.map((n) => `${n.level}/${n.idx}`).sort()).toEqual(['8/0', '8/1']);
+    expect(levels.every((n) => isStoredLevel(n.level))).toBe(true);
+
+    const leaves = await env.store.db
+      .selectFrom('log_leaves')
+      .select('hash')
+      .where('ceremony_id', '=', id)
+      .orderBy('idx')
+      .execute();
+    const hashes = leaves.map((l) => hexToBytes(l.hash));
+    const read = nodeReader(env.store, id);
+    const last = await env.store.db
+      .selectFrom('checkpoints')
+      .select('root')
+      .where('ceremony_id', '=', id)
+      .orderBy('batch', 'desc')
+      .executeTakeFirstOrThrow();
+    expect(await merkleRootHex(hashes)).toBe(last.root);
+    for (const index of [0, 1, 127, 255, 256, 299, 300, 511, 512, 713])
+      expect(await inclusionProofFromNodes(read, index, 714)).toEqual(await inclusionProof(hashes, index));
+    for (const index of [0, 255, 300])
+      expect(await inclusionProofFromNodes(read, index, 301)).toEqual(
+        await inclusionProof(hashes.slice(0, 301), index),
+      );
+    for (const [m, n] of [
+      [300, 301],
+      [301, 714],
+      [256, 714],
+      [1, 714],
+    ] as const)
+      expect(await consistencyProofFromNodes(read, m, n)).toEqual(await consistencyProof(hashes.slice(0, n), m));
   });
 });

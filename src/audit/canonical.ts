@@ -4,6 +4,7 @@
  *
  * WebCrypto and TextEncoder only, so the module runs unchanged on Node 20 and Cloudflare Workers.
  */
+import { sha256 } from '../keys/primitives';
 
 /** Thrown when a value cannot be put in canonical JSON; `path` names where, e.g. `$.payload.weights[2]`. */
 export class CanonicalJsonError extends Error {
@@ -183,10 +184,5 @@ export function concatBytes(...chunks: Uint8Array[]): Uint8Array<ArrayBuffer> {
 
 /** Lowercase hex SHA-256 of `data`; a string is hashed as its UTF-8 bytes (see {@link utf8}). */
 export async function sha256Hex(data: Uint8Array | string): Promise<string> {
-  const bytes = typeof data === 'string' ? utf8(data) : data;
-  // WebCrypto wants a view on a plain ArrayBuffer; copy anything else (e.g. a SharedArrayBuffer view).
-  const input: Uint8Array<ArrayBuffer> =
-    bytes.buffer instanceof ArrayBuffer ? (bytes as Uint8Array<ArrayBuffer>) : new Uint8Array(bytes);
-  const digest = await globalThis.crypto.subtle.digest('SHA-256', input);
-  return bytesToHex(new Uint8Array(digest));
+  return bytesToHex(await sha256(typeof data === 'string' ? utf8(data) : data));
 }

@@ -11,6 +11,7 @@
  *
  * Only the tracker is stored with the ballot; the voter keeps the receipt. WebCrypto only (Node 20 and Workers).
  */
+import { hmacSha256 } from '../keys/primitives';
 import { bytesToHex, sha256Hex, utf8 } from './canonical';
 
 /** Bytes in a Laurel receipt (160 bits). */
@@ -102,8 +103,10 @@ export async function receiptFromKey(
   nonce: string,
 ): Promise<string> {
   const message = receiptMessage(personKey, categoryId, nonce);
-  const cryptoKey = key instanceof Uint8Array ? await importReceiptKey(key) : key;
-  const mac = new Uint8Array(await globalThis.crypto.subtle.sign('HMAC', cryptoKey, message));
+  const mac =
+    key instanceof Uint8Array
+      ? await hmacSha256(key, message)
+      : new Uint8Array(await globalThis.crypto.subtle.sign('HMAC', key, message));
   return formatReceipt(base32(mac.subarray(0, RECEIPT_BYTES)));
 }
 

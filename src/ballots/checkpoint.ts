@@ -8,7 +8,7 @@
 import { type Compilable, sql } from 'kysely';
 import { hexToBytes, bytesToHex } from '../audit/canonical';
 import { commitChange } from '../audit/log';
-import { MerkleLog, leafHash, sortByTracker } from '../audit/merkle';
+import { MerkleLog, leafHash, nodeHash, sortByTracker } from '../audit/merkle';
 import type { Rules } from '../ceremonies/schemas';
 import type { AppDeps } from '../deps';
 import { ApiError } from '../errors';
@@ -33,26 +33,53 @@ export async function lastCheckpoint(store: Store, ceremonyId: string) {
     .executeTakeFirst();
 }
 
-/** Reads a stored node of the log: leaves from log_leaves, higher levels from tree_nodes. */
+/**
+ * Tree levels stored in tree_nodes: every eighth (8, 16, 24, …). A node at another level is recomputed from the at
+ * most 255 stored nodes below it (leaves for levels 1–7), so a checkpoint stores about n/255 nodes instead of n
+ * while a proof still costs O(log n) range reads. Databases written when every level was stored keep working.
+ */
+export const STORED_LEVEL_STEP = 8;
+
+export const isStoredLevel = (level: number) => level % STORED_LEVEL_STEP === 0;
+
+/** Reads a node of the log: leaves from log_leaves, every eighth level from tree_nodes, others recomputed. */
 export function nodeReader(store: Store, ceremonyId: string) {
-  return async (level: number, index: number): Promise<Uint8Array> => {
-    const row =
+  const { db } = store;
+  // The `count` nodes at `level` from `first` on, in index order; all must exist.
+  const stored = async (level: number, first: number, count: number): Promise<Uint8Array[]> => {
+    const rows =
       level === 0
-        ? await store.db
+        ? await db
             .selectFrom('log_leaves')
             .select('hash')
             .where('ceremony_id', '=', ceremonyId)
-            .where('idx', '=', index)
-            .executeTakeFirst()
-        : await store.db
+            .where('idx', '>=', first)
+            .where('idx', '<', first + count)
+            .orderBy('idx')
+            .execute()
+        : await db
             .selectFrom('tree_nodes')
             .select('hash')
             .where('ceremony_id', '=', ceremonyId)
             .where('level', '=', level)
-            .where('idx', '=', index)
-            .executeTakeFirst();
-    if (!row) throw new Error(`ballot log node ${level}/${index} of ${ceremonyId} is missing`);
-    return hexToBytes(row.hash);
+            .where('idx', '>=', first)
+            .where('idx', '<', first + count)
+            .orderBy('idx')
+            .execute();
+    if (rows.length !== count)
+      throw new Error(`ballot log nodes ${level}/${first}+${count} of ${ceremonyId} are missing`);
+    return rows.map((r) => hexToBytes(r.hash));
+  };
+  return async (level: number, index: number): Promise<Uint8Array> => {
+    const base = level - (level % STORED_LEVEL_STEP);
+    const width = 2 ** (level - base);
+    let nodes = await stored(base, index * width, width);
+    while (nodes.length > 1) {
+      const next: Uint8Array[] = [];
+      for (let i = 0; i < nodes.length; i += 2) next.push(await nodeHash(nodes[i]!, nodes[i + 1]!));
+      nodes = next;
+    }
+    return nodes[0]!;
   };
 }
 
@@ -106,7 +133,7 @@ export async function writeCheckpoint(
     batch,
   }));
   const nodeRows = nodes
-    .filter((n) => n.level > 0)
+    .filter((n) => n.level > 0 && isStoredLevel(n.level))
     .map((n) => ({ ceremony_id: ceremonyId, level: n.level, idx: n.index, hash: bytesToHex(n.hash) }));
   const statements: Compilable[] = [
     db
@@ -117,11 +144,14 @@ export async function writeCheckpoint(
     db
       .updateTable('ballots')
       .set({ batch })
-      .where('ceremony_id', '=', ceremonyId)
+      // This batch's leaves are those from `start` on (the precondition below holds the log there): a range of
+      // log_leaves' primary key, each tracker then found by the ballots' primary key. `batch = ?` in the
+      // subquery, or `ceremony_id = ?` out here, would let the planner scan every ballot or leaf of the award at
+      // each checkpoint (quadratic over a vote; docs/performance.md). Trackers are unique across awards.
       .where(
         'tracker',
         'in',
-        db.selectFrom('log_leaves').select('tracker').where('ceremony_id', '=', ceremonyId).where('batch', '=', batch),
+        db.selectFrom('log_leaves').select('tracker').where('ceremony_id', '=', ceremonyId).where('idx', '>=', start),
       ),
   ];
   for (let i = 0; i < changes.length; i += 90)
@@ -164,8 +194,6 @@ export async function writeCheckpoint(
     });
   } catch (err) {
     if (err instanceof ApiError && err.code === 'conflict') return null;
-    const violation = (err as { code?: string }).code;
-    void violation;
     throw err;
   }
   return { batch, treeSize, root, leaves: sorted.length, closing };

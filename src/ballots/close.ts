@@ -51,7 +51,7 @@ export async function finishClose(deps: AppDeps, ceremonyId: string): Promise<Fi
     lotSecret,
     closingRoot: closing.root,
     categories: tallyCategories(award),
-    ballots: await voteCounts(db, ceremonyId),
+    ballots: await voteCounts(db, award),
     ...namedFinalists(award, named, (why) => why === 'organizer'),
   });
   const flagged = (

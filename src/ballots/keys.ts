@@ -9,6 +9,8 @@
 import type { Compilable } from 'kysely';
 import type { AppDeps } from '../deps';
 import { ApiError } from '../errors';
+import { bytesToHex } from '../audit/canonical';
+import { aesGcmOpen, aesGcmSeal, hmacSha256 } from '../keys/primitives';
 import { fromBase64Url, randomBytes, toBase64Url } from '../keys/wrap';
 
 export type AwardKeyPurpose = 'receipt' | 'seal' | 'signals';
@@ -58,35 +60,19 @@ export async function requireAwardKey(deps: AppDeps, ceremonyId: string, purpose
 const encoder = new TextEncoder();
 
 /** The tracker sealed for a mark: AES-GCM under the seal key, bound to the mark's category and person. */
-export async function sealTracker(sealKey: Uint8Array<ArrayBuffer>, tracker: string, binding: string): Promise<string> {
-  const key = await crypto.subtle.importKey('raw', sealKey, 'AES-GCM', false, ['encrypt']);
+export async function sealTracker(sealKey: Uint8Array, tracker: string, binding: string): Promise<string> {
   const iv = randomBytes(12);
-  const sealed = await crypto.subtle.encrypt(
-    { name: 'AES-GCM', iv, additionalData: encoder.encode(binding) },
-    key,
-    encoder.encode(tracker),
-  );
-  return `${toBase64Url(iv)}.${toBase64Url(new Uint8Array(sealed))}`;
+  const sealed = await aesGcmSeal(sealKey, iv, encoder.encode(tracker), encoder.encode(binding));
+  return `${toBase64Url(iv)}.${toBase64Url(sealed)}`;
 }
 
-export async function unsealTracker(
-  sealKey: Uint8Array<ArrayBuffer>,
-  sealed: string,
-  binding: string,
-): Promise<string> {
+export async function unsealTracker(sealKey: Uint8Array, sealed: string, binding: string): Promise<string> {
   const [iv, data] = sealed.split('.');
-  const key = await crypto.subtle.importKey('raw', sealKey, 'AES-GCM', false, ['decrypt']);
-  const plain = await crypto.subtle.decrypt(
-    { name: 'AES-GCM', iv: fromBase64Url(iv ?? ''), additionalData: encoder.encode(binding) },
-    key,
-    fromBase64Url(data ?? ''),
-  );
+  const plain = await aesGcmOpen(sealKey, fromBase64Url(iv ?? ''), fromBase64Url(data ?? ''), encoder.encode(binding));
   return new TextDecoder().decode(plain);
 }
 
 /** HMAC of a network signal under the signals key (lowercase hex, first 16 bytes: enough to group, no more). */
-export async function signalHash(signalsKey: Uint8Array<ArrayBuffer>, value: string): Promise<string> {
-  const key = await crypto.subtle.importKey('raw', signalsKey, { name: 'HMAC', hash: 'SHA-256' }, false, ['sign']);
-  const mac = new Uint8Array(await crypto.subtle.sign('HMAC', key, encoder.encode(value)));
-  return [...mac.slice(0, 16)].map((b) => b.toString(16).padStart(2, '0')).join('');
+export async function signalHash(signalsKey: Uint8Array, value: string): Promise<string> {
+  return bytesToHex((await hmacSha256(signalsKey, encoder.encode(value))).subarray(0, 16));
 }

@@ -16,24 +16,39 @@ export function tallyCategories(award: AwardRows): TallyCategory[] {
   }));
 }
 
-/** Counted and flagged ballots per category, nominee and status, as aggregate rows (voided never count). */
-export async function voteCounts(db: Kysely<Database>, ceremonyId: string): Promise<TallyBallot[]> {
-  const rows = await db
-    .selectFrom('ballots')
-    .select(['category_id', 'nominee_id', 'status', (eb) => eb.fn.countAll<number>().as('n')])
-    .where('ceremony_id', '=', ceremonyId)
-    .where('status', 'in', ['counted', 'flagged'])
-    .groupBy(['category_id', 'nominee_id', 'status'])
-    .orderBy('category_id')
-    .orderBy('nominee_id')
-    .orderBy('status')
-    .execute();
-  return rows.map((r) => ({
-    category: r.category_id,
-    nominee: r.nominee_id,
-    status: r.status as 'counted' | 'flagged',
-    count: Number(r.n),
-  }));
+/**
+ * Counted and flagged ballots per category, nominee and status, as aggregate rows (voided never count). One small
+ * query per nominee, each a range of the ballots_by_nominee index, instead of one GROUP BY over the award: that one
+ * held SQLite's synchronous connection, and so the server's event loop, for about half a second per million
+ * ballots; these take a few milliseconds each (docs/performance.md). Every ballot names a nominee of its own
+ * category (the vote path checks it), so the award's nominees cover them all. The reads are not one snapshot;
+ * the finalization reruns if anything was logged meanwhile, and the close reads after the vote has closed.
+ */
+export async function voteCounts(db: Kysely<Database>, award: AwardRows): Promise<TallyBallot[]> {
+  const out: TallyBallot[] = [];
+  const nominees = [...award.nominees].sort((a, b) =>
+    a.category_id !== b.category_id ? (a.category_id < b.category_id ? -1 : 1) : a.id < b.id ? -1 : a.id > b.id ? 1 : 0,
+  );
+  for (const nominee of nominees) {
+    const rows = await db
+      .selectFrom('ballots')
+      .select(['status', (eb) => eb.fn.countAll<number>().as('n')])
+      .where('ceremony_id', '=', award.ceremony.id)
+      .where('category_id', '=', nominee.category_id)
+      .where('nominee_id', '=', nominee.id)
+      .where('status', 'in', ['counted', 'flagged'])
+      .groupBy('status')
+      .orderBy('status')
+      .execute();
+    for (const r of rows)
+      out.push({
+        category: nominee.category_id,
+        nominee: nominee.id,
+        status: r.status as 'counted' | 'flagged',
+        count: Number(r.n),
+      });
+  }
+  return out;
 }
 
 /** The lot secret S of the award as hex (unwrapped; it is revealed in the results). */

@@ -1,6 +1,7 @@
 /**
- * The large half of `laurel bench`: a million ballots written straight into a fresh database for one award, then
- * timed, each as the server does it: the closing checkpoint (every leaf hashed, the root, the nodes stored), the
+ * The large half of `laurel bench`: a million ballots written straight into a fresh database for one award, with
+ * a checkpoint of the ballot log after every `everyBallots` of them as during a vote (each timed), then timed as
+ * the server does it: the closing checkpoint (the rest of the leaves hashed, the root, the nodes stored), the
  * close's finalists and the finalization (the tally from the aggregated counts, signed and stored), the audit
  * bundle export, and `laurel verify` of that bundle in a child process (its time and peak memory). While the close
  * and the finalization run, a timer measures how long the event loop was blocked at a time.
@@ -16,13 +17,20 @@ import { movePhase, requireAward } from '../ceremonies/service';
 import { loadConfig } from '../config';
 import type { AppDeps } from '../deps';
 import { announceResults, finalizeResults } from '../results/service';
+import { rulesOf } from '../identity/verify';
 import { nodeDeps } from '../runtime/node';
 import { openExampleVote } from './load';
 
 export interface MillionFigures {
   ballots: number;
+  /** Generating the ballots, with the periodic checkpoints among them. */
   generate_s: number;
-  /** The closing checkpoint: read, hash, root, store the leaves and nodes. */
+  /** The periodic checkpoints written while generating: how many, their total, median and longest time. */
+  checkpoints: number;
+  checkpoints_s: number;
+  checkpoint_p50_ms: number;
+  checkpoint_max_ms: number;
+  /** The closing checkpoint: the ballots since the last periodic one hashed and stored, and the log's root. */
   root_s: number;
   /** The close's finalists and the finalization's tally, signature and storage. */
   tally_s: number;
@@ -41,27 +49,41 @@ const seconds = (from: number) => Math.round((performance.now() - from) / 10) / 
 /** Rows per insert statement when generating (well under SQLite's and PostgreSQL's parameter limits). */
 const ROWS = 1000;
 
-/** Inserts `n` counted ballots with a skewed spread over each category's nominees (no marks: nobody voted). */
-async function generate(deps: AppDeps, ceremonyId: string, n: number): Promise<void> {
+/** How long each periodic checkpoint took (ms), in order. */
+type CheckpointTimes = number[];
+
+/**
+ * Inserts `n` counted ballots with a skewed spread over each category's nominees (no marks: nobody voted), and
+ * writes a checkpoint after every `rules.checkpoints.everyBallots` of them, as the server's tick does during a
+ * vote (src/ballots/close.ts): the log of a real vote grows batch by batch, so the close only logs the rest.
+ */
+async function generate(deps: AppDeps, ceremonyId: string, n: number): Promise<CheckpointTimes> {
   const award = await requireAward(deps, ceremonyId);
+  const every = rulesOf(award).checkpoints.everyBallots;
   const choices = award.categories.flatMap((cat) => {
     const nominees = award.nominees.filter((x) => x.category_id === cat.id);
     // Nominee j gets weight 1/(j+1): a few favourites, a long tail, as real public votes go.
     return nominees.flatMap((x, j) => Array.from({ length: Math.ceil(12 / (j + 1)) }, () => [cat.id, x.id] as const));
   });
-  for (let start = 0; start < n; start += ROWS * 10) {
-    const statements = [];
-    for (let s = start; s < Math.min(n, start + ROWS * 10); s += ROWS) {
-      const rows = [];
-      for (let i = s; i < Math.min(n, s + ROWS); i++) {
-        const [category, nominee] = choices[(i * 7919) % choices.length]!;
-        const tracker = createHash('sha256').update(`bench ballot ${i}`).digest('hex');
-        rows.push({ tracker, ceremony_id: ceremonyId, category_id: category, nominee_id: nominee, status: 'counted' });
-      }
-      statements.push(deps.store.db.insertInto('ballots').values(rows));
+  const times: CheckpointTimes = [];
+  let unlogged = 0;
+  for (let start = 0; start < n; start += ROWS) {
+    const rows = [];
+    for (let i = start; i < Math.min(n, start + ROWS); i++) {
+      const [category, nominee] = choices[(i * 7919) % choices.length]!;
+      const tracker = createHash('sha256').update(`bench ballot ${i}`).digest('hex');
+      rows.push({ tracker, ceremony_id: ceremonyId, category_id: category, nominee_id: nominee, status: 'counted' });
     }
-    await deps.store.batch(statements);
+    await deps.store.batch([deps.store.db.insertInto('ballots').values(rows)]);
+    unlogged += rows.length;
+    if (unlogged >= every) {
+      const t = performance.now();
+      await writeCheckpoint(deps, ceremonyId);
+      times.push(performance.now() - t);
+      unlogged = 0;
+    }
   }
+  return times;
 }
 
 /** Runs `laurel verify FILE` in a child process; its exit status, time and peak resident memory. */
@@ -87,8 +109,9 @@ export async function measureMillion(
   try {
     const id = (await openExampleVote(deps)).ceremony.id;
     let t = performance.now();
-    await generate(deps, id, n);
+    const times = await generate(deps, id, n);
     const generate_s = seconds(t);
+    const sorted = [...times].sort((a, b) => a - b);
 
     const loop = monitorEventLoopDelay({ resolution: 10 });
     loop.enable();
@@ -113,6 +136,10 @@ export async function measureMillion(
     return {
       ballots: n,
       generate_s,
+      checkpoints: times.length,
+      checkpoints_s: Math.round(times.reduce((a, b) => a + b, 0) / 10) / 100,
+      checkpoint_p50_ms: Math.round(sorted[Math.floor(sorted.length / 2)] ?? 0),
+      checkpoint_max_ms: Math.round(sorted.at(-1) ?? 0),
       root_s,
       tally_s,
       max_block_ms: Math.round(loop.max / 1e6),

@@ -4,34 +4,23 @@
  * random pepper, wrapped by the master secret: the same person has unrelated keys in two awards.
  */
 import mailchecker from 'mailchecker';
+import { bytesToHex } from '../audit/canonical';
+import { hmacSha256 } from '../keys/primitives';
 import type { CeremonyRow } from '../../db/schema';
 import type { AppDeps } from '../deps';
 import { ApiError } from '../errors';
 import { EmailError, normalizeEmail } from './normalize';
 
 const encoder = new TextEncoder();
-const peppers = new WeakMap<AppDeps['wrapper'], Map<string, Promise<CryptoKey>>>();
-
-async function pepperKey(deps: AppDeps, ceremony: Pick<CeremonyRow, 'id' | 'pepper_wrapped'>): Promise<CryptoKey> {
-  let cache = peppers.get(deps.wrapper);
-  if (!cache) peppers.set(deps.wrapper, (cache = new Map()));
-  let key = cache.get(ceremony.id);
-  if (!key) {
-    key = deps.wrapper
-      .unwrap('pepper', ceremony.pepper_wrapped)
-      .then((raw) => crypto.subtle.importKey('raw', raw, { name: 'HMAC', hash: 'SHA-256' }, false, ['sign']));
-    cache.set(ceremony.id, key);
-  }
-  return key;
-}
 
 export async function personKey(
   deps: AppDeps,
   ceremony: Pick<CeremonyRow, 'id' | 'pepper_wrapped'>,
   identity: string,
 ): Promise<string> {
-  const sig = await crypto.subtle.sign('HMAC', await pepperKey(deps, ceremony), encoder.encode(identity));
-  return [...new Uint8Array(sig)].map((b) => b.toString(16).padStart(2, '0')).join('');
+  // The wrapper remembers the unwrapped pepper (src/keys/wrap.ts).
+  const pepper = await deps.wrapper.unwrap('pepper', ceremony.pepper_wrapped);
+  return bytesToHex(await hmacSha256(pepper, encoder.encode(identity)));
 }
 
 export const emailIdentity = (normalized: string) => `email:${normalized}`;

@@ -46,7 +46,24 @@ export async function issueVoterSession(
   return { token, expiresAt };
 }
 
+/**
+ * Sessions already decrypted, per wrapper (so per master secret): the ballot route reads the token twice (the
+ * per-person rate limit, then the route) and a voter sends it with every ballot, and each read was a JWE
+ * decryption through WebCrypto (docs/performance.md). The token is the key; expiry is checked on every read.
+ */
+const decrypted = new WeakMap<AppDeps['wrapper'], Map<string, VoterSession>>();
+const DECRYPTED_MAX = 10_000;
+
 export async function readVoterSession(deps: AppDeps, token: string, ceremonyId: string): Promise<VoterSession> {
+  let cache = decrypted.get(deps.wrapper);
+  if (!cache) decrypted.set(deps.wrapper, (cache = new Map()));
+  const cacheKey = `${ceremonyId} ${token}`;
+  const known = cache.get(cacheKey);
+  if (known) {
+    if (deps.clock() < known.expiresAt) return { ...known };
+    cache.delete(cacheKey);
+  }
+  let session: VoterSession;
   try {
     const { payload } = await jwtDecrypt(token, await keyOf(deps), {
       issuer: ISSUER,
@@ -56,7 +73,7 @@ export async function readVoterSession(deps: AppDeps, token: string, ceremonyId:
       currentDate: new Date(deps.clock()),
     });
     if (typeof payload.pk !== 'string' || typeof payload.exp !== 'number') throw new Error('malformed');
-    return {
+    session = {
       ceremonyId,
       personKey: payload.pk,
       method: payload.m as VoterSession['method'],
@@ -66,4 +83,7 @@ export async function readVoterSession(deps: AppDeps, token: string, ceremonyId:
   } catch {
     throw new ApiError('token-invalid', 'Your verification has expired or is not for this award; verify again.');
   }
+  if (cache.size >= DECRYPTED_MAX) cache.clear();
+  cache.set(cacheKey, session);
+  return { ...session };
 }

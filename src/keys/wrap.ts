@@ -1,9 +1,13 @@
 /**
  * Wrapping of secrets at rest (award peppers, lot secrets, signing and session keys) under the server's master
- * secret: AES-256-GCM with a key derived by HKDF-SHA256. WebCrypto only, so Node and Workers share it.
+ * secret: AES-256-GCM with a key derived by HKDF-SHA256 (HKDF from WebCrypto, AES-GCM and HMAC through
+ * src/keys/primitives.ts).
  * Format: `w1.<iv base64url>.<ciphertext+tag base64url>`; the purpose is bound as additional data, so a
  * wrapped pepper cannot be unwrapped as a session key.
  */
+import { bytesToHex } from '../audit/canonical';
+import { aesGcmOpen, aesGcmSeal, hmacSha256 } from './primitives';
+
 const encoder = new TextEncoder();
 
 export interface Wrapper {
@@ -16,41 +20,22 @@ export interface Wrapper {
 }
 
 export async function createWrapper(masterSecret: string): Promise<Wrapper> {
-  const material = await crypto.subtle.importKey('raw', encoder.encode(masterSecret), 'HKDF', false, [
-    'deriveKey',
-    'deriveBits',
-  ]);
-  const key = await crypto.subtle.deriveKey(
-    { name: 'HKDF', hash: 'SHA-256', salt: encoder.encode('laurel'), info: encoder.encode('laurel wrap v1') },
-    material,
-    { name: 'AES-GCM', length: 256 },
-    false,
-    ['encrypt', 'decrypt'],
-  );
-  const macKeys = new Map<string, Promise<CryptoKey>>();
-  const macKey = (purpose: string) => {
-    let k = macKeys.get(purpose);
-    if (!k) {
-      k = crypto.subtle.deriveKey(
-        {
-          name: 'HKDF',
-          hash: 'SHA-256',
-          salt: encoder.encode('laurel'),
-          info: encoder.encode(`laurel mac v1 ${purpose}`),
-        },
+  const material = await crypto.subtle.importKey('raw', encoder.encode(masterSecret), 'HKDF', false, ['deriveBits']);
+  /** 32 bytes of HKDF-SHA256 (salt "laurel") for `info`: the same bytes WebCrypto's deriveKey puts in a 256-bit key. */
+  const hkdf = async (info: string) =>
+    new Uint8Array(
+      await crypto.subtle.deriveBits(
+        { name: 'HKDF', hash: 'SHA-256', salt: encoder.encode('laurel'), info: encoder.encode(info) },
         material,
-        { name: 'HMAC', hash: 'SHA-256', length: 256 },
-        false,
-        ['sign'],
-      );
-      macKeys.set(purpose, k);
-    }
-    return k;
-  };
+        256,
+      ),
+    );
+  const wrapKey = await hkdf('laurel wrap v1');
   // Derived keys and unwrapped secrets are pure functions of their inputs: computed once, then copied out. The
   // vote path derives the session key and unwraps three award keys per ballot; HKDF and AES-GCM each time cost
   // more than the rest of the ballot's crypto (docs/performance.md). A destroyed award key is gone all the same:
   // its wrapped row is read from the database on every use, and only the unwrapping of a row that exists is saved.
+  const macKeys = new Map<string, Promise<Uint8Array<ArrayBuffer>>>();
   const derived = new Map<string, Promise<Uint8Array<ArrayBuffer>>>();
   const unwrapped = new Map<string, Promise<Uint8Array<ArrayBuffer>>>();
   const remember = (
@@ -69,42 +54,22 @@ export async function createWrapper(masterSecret: string): Promise<Wrapper> {
   };
   return {
     derive(purpose) {
-      return remember(derived, purpose, async () => {
-        const bits = await crypto.subtle.deriveBits(
-          {
-            name: 'HKDF',
-            hash: 'SHA-256',
-            salt: encoder.encode('laurel'),
-            info: encoder.encode(`laurel derive v1 ${purpose}`),
-          },
-          material,
-          256,
-        );
-        return new Uint8Array(bits);
-      });
+      return remember(derived, purpose, () => hkdf(`laurel derive v1 ${purpose}`));
     },
     async mac(purpose, data) {
-      const sig = await crypto.subtle.sign('HMAC', await macKey(purpose), encoder.encode(data));
-      return [...new Uint8Array(sig)].map((b) => b.toString(16).padStart(2, '0')).join('');
+      const key = await remember(macKeys, purpose, () => hkdf(`laurel mac v1 ${purpose}`));
+      return bytesToHex(await hmacSha256(key, encoder.encode(data)));
     },
     async wrap(purpose, secret) {
-      const iv = crypto.getRandomValues(new Uint8Array(12));
-      const sealed = await crypto.subtle.encrypt(
-        { name: 'AES-GCM', iv, additionalData: encoder.encode(purpose) },
-        key,
-        secret as Uint8Array<ArrayBuffer>,
-      );
-      return `w1.${toBase64Url(iv)}.${toBase64Url(new Uint8Array(sealed))}`;
+      const iv = randomBytes(12);
+      const sealed = await aesGcmSeal(wrapKey, iv, secret, encoder.encode(purpose));
+      return `w1.${toBase64Url(iv)}.${toBase64Url(sealed)}`;
     },
     unwrap(purpose, wrapped) {
       return remember(unwrapped, `${purpose}\n${wrapped}`, async () => {
         const [version, iv, sealed] = wrapped.split('.');
         if (version !== 'w1' || !iv || !sealed) throw new Error('unknown wrapping format');
-        const plain = await crypto.subtle.decrypt(
-          { name: 'AES-GCM', iv: fromBase64Url(iv), additionalData: encoder.encode(purpose) },
-          key,
-          fromBase64Url(sealed),
-        );
+        const plain = await aesGcmOpen(wrapKey, fromBase64Url(iv), fromBase64Url(sealed), encoder.encode(purpose));
         return new Uint8Array(plain);
       });
     },

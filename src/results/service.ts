@@ -57,7 +57,7 @@ export async function computeResults(
   const rows = await finalistRows(db, c.id);
   const lotSecret = await lotSecretHex(deps, award);
   const categories = tallyCategories(award);
-  const ballots = await voteCounts(db, c.id);
+  const ballots = await voteCounts(db, award);
   const input: TallyInput = {
     rules: { finalists: { mode: 'organizer' }, jury: rules.jury, weights: rules.weights, tieChain: rules.tieChain },
     lotSecret,

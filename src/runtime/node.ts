@@ -9,8 +9,8 @@ import { createWrapper, randomBytes, toBase64Url } from '../keys/wrap';
 import { transportFromConfig } from '../mail/node';
 import { createMailer } from '../mail/outbox';
 import { openMigratedStore } from '../store/node';
-// The ballot log hashes with node:crypto on Node (src/runtime/digest.ts).
-import './digest';
+// Hashes, HMACs and AES-GCM with node:crypto on Node (src/runtime/crypto.ts).
+import './crypto';
 
 export const EXAMPLE_PATH = fileURLToPath(new URL('../../examples/stem4all-2024.json', import.meta.url));
 const KEY_FILE = 'data/master.key';

@@ -1,9 +1,35 @@
-/** The embedded SQLite store (Node): better-sqlite3 in WAL mode with synchronous=FULL, so an acknowledged write survives a crash. */
+/**
+ * The embedded SQLite store (Node): better-sqlite3 in WAL mode with synchronous=FULL, so an acknowledged write
+ * survives a crash.
+ *
+ * For a database file, reads and writes go to two connections. Reads run on this thread, synchronously, on a
+ * connection that never writes. Every write (each batch, and each single statement Kysely sends) is posted to a
+ * worker thread that owns the writing connection and commits with group commit (src/store/sqlite-writer.mjs).
+ * better-sqlite3 is synchronous: on this thread a commit held the event loop for its SQL and its fsync, about
+ * 50 ms for a checkpoint of a thousand ballots and seconds for a large close, and every request waited
+ * (docs/performance.md). WAL lets the reader see each commit as soon as it returns, so a caller that awaited a
+ * write reads it back.
+ *
+ * An in-memory database (tests) cannot be shared by two connections: it reads and commits on this thread, through
+ * the same group commit.
+ */
 import BetterSqlite3 from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { Kysely, SqliteDialect } from 'kysely';
+import { Worker } from 'node:worker_threads';
+import {
+  type CompiledQuery,
+  type DatabaseConnection,
+  type Driver,
+  Kysely,
+  type QueryResult,
+  SqliteAdapter,
+  SqliteDialect,
+  SqliteIntrospector,
+  SqliteQueryCompiler,
+} from 'kysely';
 import type { Database } from '../../db/schema';
+import { type Query, type Result, groupCommit, openConnection, statementCache } from './sqlite-writer.mjs';
 import { type Store, compile, databaseNow, readDatabaseNow } from './store';
 
 export interface SqliteOptions {
@@ -15,105 +41,150 @@ export interface SqliteOptions {
 
 export function openSqlite({ path, clock }: SqliteOptions): Store {
   if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
-  const sqlite = new BetterSqlite3(path);
-  sqlite.pragma('journal_mode = WAL');
-  sqlite.pragma('synchronous = FULL');
-  sqlite.pragma('foreign_keys = ON');
-  sqlite.pragma('busy_timeout = 5000');
-  // Prepared statements are cached by their SQL text, for Kysely's reads as for batches: the vote path reuses a
-  // handful of shapes, and preparing each anew cost more than running it. Safe because every use runs the
-  // statement to the end at once (all/run); nothing here iterates a statement lazily.
-  const prepared = new Map<string, BetterSqlite3.Statement>();
-  const prepare = (text: string) => {
-    let statement = prepared.get(text);
-    if (!statement) {
-      statement = sqlite.prepare(text);
-      if (prepared.size > 500) prepared.clear();
-      prepared.set(text, statement);
-    }
-    return statement;
-  };
-  const db = new Kysely<Database>({
-    dialect: new SqliteDialect({ database: { prepare, close: () => sqlite.close() } }),
-  });
-  const run = (q: { sql: string; parameters: readonly unknown[] }) => {
-    const statement = prepare(q.sql);
-    if (statement.reader) {
-      const rows = statement.all(...q.parameters) as Record<string, unknown>[];
-      return { changes: rows.length, rows };
-    }
-    return { changes: statement.run(...q.parameters).changes };
-  };
-  const commits = groupCommit(sqlite, run);
+  const sqlite = openConnection(path);
+  const prepare = statementCache(sqlite);
+  let db: Kysely<Database>;
+  let write: (queries: Query[]) => Promise<Result[]>;
+  let stop = async () => {};
+  if (path === ':memory:') {
+    const commits = groupCommit(sqlite, prepare);
+    write = (queries) => commits.add(queries);
+    db = new Kysely<Database>({ dialect: new SqliteDialect({ database: { prepare, close: () => sqlite.close() } }) });
+  } else {
+    const writer = new WriterThread(path);
+    write = (queries) => writer.batch(queries);
+    stop = () => writer.close();
+    db = new Kysely<Database>({
+      dialect: {
+        createAdapter: () => new SqliteAdapter(),
+        createDriver: () => new SplitDriver(prepare, write, () => sqlite.close()),
+        createIntrospector: (k) => new SqliteIntrospector(k),
+        createQueryCompiler: () => new SqliteQueryCompiler(),
+      },
+    });
+  }
   const now = databaseNow('sqlite', clock);
   return {
     db,
     dialect: 'sqlite',
-    batch: (statements) => commits.add(statements.map(compile)),
+    batch: (statements) => write(statements.map(compile)),
     now,
     readNow: () => readDatabaseNow(db, now),
     close: async () => {
+      await stop();
       await db.destroy();
     },
   };
 }
 
-type Query = { sql: string; parameters: readonly unknown[] };
-type Result = { changes: number; rows?: Record<string, unknown>[] };
-type Pending = { queries: Query[]; resolve: (r: Result[]) => void; reject: (e: unknown) => void };
+/**
+ * Kysely's driver for a database file: a statement that only reads runs here; any other is a batch of one for the
+ * writer thread. There is no transaction to begin (Laurel has none, DESIGN.md), so there is no lock either.
+ */
+class SplitDriver implements Driver {
+  readonly #connection: DatabaseConnection;
+  readonly #close: () => void;
+
+  constructor(
+    prepare: (text: string) => BetterSqlite3.Statement,
+    write: (queries: Query[]) => Promise<Result[]>,
+    close: () => void,
+  ) {
+    this.#close = close;
+    this.#connection = {
+      async executeQuery<R>(query: CompiledQuery): Promise<QueryResult<R>> {
+        const statement = prepare(query.sql);
+        if (statement.readonly) return { rows: (statement.reader ? statement.all(...query.parameters) : []) as R[] };
+        const [result] = await write([{ sql: query.sql, parameters: query.parameters }]);
+        return { rows: (result?.rows ?? []) as R[], numAffectedRows: BigInt(result?.changes ?? 0) };
+      },
+      // eslint-disable-next-line require-yield
+      async *streamQuery() {
+        throw new Error('Laurel reads SQLite in pages, not streams');
+      },
+    };
+  }
+
+  async init() {}
+  async acquireConnection() {
+    return this.#connection;
+  }
+  async beginTransaction(): Promise<never> {
+    throw new Error('Laurel has no interactive transactions: use store.batch');
+  }
+  async commitTransaction() {}
+  async rollbackTransaction() {}
+  async releaseConnection() {}
+  async destroy() {
+    this.#close();
+  }
+}
 
 /**
- * Group commit: every batch that arrives within one turn of the event loop joins one transaction, each batch in a
- * savepoint of its own, and one COMMIT (one fsync under synchronous=FULL) makes them all durable. A batch that
- * fails (a constraint, a false precondition) rolls back to its savepoint alone; the others commit. Each caller is
- * answered only after the COMMIT returned, so an acknowledged write survives a crash, and a failed COMMIT fails
- * every batch of the group. better-sqlite3 is synchronous: nothing else runs on this connection meanwhile.
- *
- * Why: with synchronous=FULL each commit waits for the disk; one commit per ballot bounds the vote at the disk's
- * fsync rate (about a hundred a second on the bench machine), one commit per group does not.
+ * The worker thread that owns the writing connection. It is referenced only while a batch waits for it, so an
+ * idle store never keeps a CLI command alive, and a waiting one always does. If the thread dies, the batches in
+ * flight fail as storage errors (answered 503) and the next batch starts a new thread.
  */
-function groupCommit(sqlite: BetterSqlite3.Database, run: (q: Query) => Result) {
-  let queue: Pending[] = [];
-  let scheduled = false;
-  const flush = () => {
-    scheduled = false;
-    const group = queue;
-    queue = [];
-    const outcomes: ({ ok: true; results: Result[] } | { ok: false; error: unknown })[] = [];
-    try {
-      sqlite.exec('BEGIN IMMEDIATE');
-      for (const p of group) {
-        sqlite.exec('SAVEPOINT batch');
-        try {
-          outcomes.push({ ok: true, results: p.queries.map(run) });
-          sqlite.exec('RELEASE batch');
-        } catch (error) {
-          sqlite.exec('ROLLBACK TO batch');
-          sqlite.exec('RELEASE batch');
-          outcomes.push({ ok: false, error });
-        }
-      }
-      sqlite.exec('COMMIT');
-    } catch (error) {
-      if (sqlite.inTransaction) sqlite.exec('ROLLBACK');
-      for (const p of group) p.reject(error);
-      return;
-    }
-    group.forEach((p, i) => {
-      const o = outcomes[i]!;
-      if (o.ok) p.resolve(o.results);
-      else p.reject(o.error);
+class WriterThread {
+  readonly #path: string;
+  #worker: Worker | null = null;
+  #next = 0;
+  readonly #pending = new Map<number, { resolve: (r: Result[]) => void; reject: (e: unknown) => void }>();
+
+  constructor(path: string) {
+    this.#path = path;
+    this.#start();
+  }
+
+  #start(): Worker {
+    const worker = new Worker(new URL('./sqlite-writer.mjs', import.meta.url), {
+      workerData: { laurelSqliteWriter: true, path: this.#path },
     });
-  };
-  return {
-    add(queries: Query[]): Promise<Result[]> {
-      return new Promise((resolve, reject) => {
-        queue.push({ queries, resolve, reject });
-        if (!scheduled) {
-          scheduled = true;
-          setImmediate(flush);
-        }
-      });
-    },
-  };
+    worker.unref();
+    worker.on('message', (m: { id: number; results?: Result[]; error?: { message: string; code?: string } }) => {
+      const waiting = this.#pending.get(m.id);
+      if (!waiting) return;
+      this.#settled(m.id);
+      if (m.error) waiting.reject(Object.assign(new Error(m.error.message), { code: m.error.code }));
+      else waiting.resolve(m.results!);
+    });
+    const fail = (why: string) => {
+      if (this.#worker !== worker) return;
+      this.#worker = null;
+      const error = Object.assign(new Error(`the SQLite writer thread stopped: ${why}`), { code: 'SQLITE_IOERR' });
+      for (const [id, waiting] of this.#pending) {
+        this.#pending.delete(id);
+        waiting.reject(error);
+      }
+    };
+    worker.on('error', (err) => fail(String(err)));
+    worker.on('exit', (code) => fail(`exit ${code}`));
+    this.#worker = worker;
+    return worker;
+  }
+
+  #settled(id: number) {
+    this.#pending.delete(id);
+    if (this.#pending.size === 0) this.#worker?.unref();
+  }
+
+  batch(queries: Query[]): Promise<Result[]> {
+    const worker = this.#worker ?? this.#start();
+    const id = this.#next++;
+    return new Promise((resolve, reject) => {
+      if (this.#pending.size === 0) worker.ref();
+      this.#pending.set(id, { resolve, reject });
+      worker.postMessage({ id, queries });
+    });
+  }
+
+  async close(): Promise<void> {
+    const worker = this.#worker;
+    if (!worker) return;
+    this.#worker = null;
+    worker.ref();
+    const exited = new Promise((resolve) => worker.once('exit', resolve));
+    worker.postMessage({ close: true });
+    await exited;
+  }
 }
