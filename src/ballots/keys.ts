@@ -51,10 +51,24 @@ export async function awardKey(
   return row ? deps.wrapper.unwrap(`award-${purpose}`, row.wrapped) : undefined;
 }
 
-export async function requireAwardKey(deps: AppDeps, ceremonyId: string, purpose: AwardKeyPurpose) {
-  const key = await awardKey(deps, ceremonyId, purpose);
-  if (!key) throw new ApiError('wrong-phase', 'Voting is not open for this award.');
-  return key;
+/**
+ * The vote's three keys in one read (a ballot needs all of them), or `wrong-phase` if any is gone: the seal key
+ * goes when voting closes.
+ */
+export async function voteKeys(deps: AppDeps, ceremonyId: string): Promise<Record<AwardKeyPurpose, Uint8Array>> {
+  const rows = await deps.store.db
+    .selectFrom('ceremony_keys')
+    .select(['purpose', 'wrapped'])
+    .where('ceremony_id', '=', ceremonyId)
+    .where('purpose', 'in', PURPOSES)
+    .execute();
+  const keys: Partial<Record<AwardKeyPurpose, Uint8Array>> = {};
+  for (const row of rows) {
+    const purpose = row.purpose as AwardKeyPurpose;
+    keys[purpose] = await deps.wrapper.unwrap(`award-${purpose}`, row.wrapped);
+  }
+  if (!PURPOSES.every((p) => keys[p])) throw new ApiError('wrong-phase', 'Voting is not open for this award.');
+  return keys as Record<AwardKeyPurpose, Uint8Array>;
 }
 
 const encoder = new TextEncoder();

@@ -14,7 +14,7 @@ import { ApiError } from '../errors';
 import type { VoterSession } from '../identity/sessions';
 import { newId } from '../store/ids';
 import { constraintViolation } from '../store/store';
-import { requireAwardKey, sealTracker, signalHash, unsealTracker } from './keys';
+import { sealTracker, signalHash, unsealTracker, voteKeys } from './keys';
 import { receiptMail } from './mails';
 import {
   findBallot,
@@ -77,11 +77,7 @@ export async function castBallot(
   if (c.phase !== 'voting') throw notOpen();
   const { category, nominee } = choiceIn(award, choice);
   const rules = JSON.parse(c.rules) as Rules;
-  const [receiptKey, sealKey, signalsKey] = await Promise.all([
-    requireAwardKey(deps, c.id, 'receipt'),
-    requireAwardKey(deps, c.id, 'seal'),
-    requireAwardKey(deps, c.id, 'signals'),
-  ]);
+  const { receipt: receiptKey, seal: sealKey, signals: signalsKey } = await voteKeys(deps, c.id);
   const receipt = await receiptFromKey(receiptKey, voter.personKey, category.id, choice.nonce);
   const tracker = await trackerOf(receipt);
   const binding = `${c.id}\n${category.id}\n${voter.personKey}`;
