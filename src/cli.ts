@@ -1,6 +1,6 @@
 /**
  * The `laurel` command. Most commands open the database named by DATABASE_URL (default ./data/laurel.sqlite);
- * `tally` and `backup` do not go through the app's dependencies.
+ * `tally`, `backup` and `restore` do not go through the app's dependencies.
  */
 import { type WriteStream, createWriteStream, readFileSync, writeFileSync } from 'node:fs';
 import { once } from 'node:events';
@@ -23,7 +23,7 @@ import { announceResults, finalizeResults, resultsArePublic } from './results/se
 import { bundleJson, bundleNdjson, bundleParts } from './bundle/export';
 import { rotateResultsKey } from './results/signing';
 import { loadNodeConfig, nodeDeps, readExample } from './runtime/node';
-import { backupSqlite } from './store/backup';
+import { backupSqlite, checkSqliteFile, restoreSqlite } from './store/backup';
 import { tally, TallyInputError, type TallyResult } from './tally';
 import { differences, parseTallyInput } from './tally/input';
 
@@ -39,7 +39,10 @@ Usage:
   laurel phase SLUG PHASE                     move an award to nominating, voting or judging
   laurel tick                                 run due schedule moves and deliver queued mail once
   laurel chain SLUG|site                      verify an event chain in the database
-  laurel backup [FILE]                        online backup of the SQLite database (default data/backup-<time>.sqlite)
+  laurel backup [FILE]                        online backup of the SQLite database (default data/backup-<time>.sqlite),
+                                              then checked (integrity, every event chain)
+  laurel restore BACKUP [--force]             check a backup and put it in place of the SQLite database (stop Laurel
+                                              first; --force replaces an existing database)
   laurel tally FILE [--details]               recount a neutral tally file or a results document (no database)
   laurel finalize SLUG | laurel announce SLUG  finalize (compute, sign, store) or announce an award's results
   laurel keys rotate results|sessions         new signing key; old public keys stay published (results)
@@ -66,6 +69,7 @@ async function main(argv: string[]): Promise<number> {
       quiet: { type: 'boolean' },
       json: { type: 'boolean' },
       ndjson: { type: 'boolean' },
+      force: { type: 'boolean' },
       seconds: { type: 'string' },
       ballots: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
@@ -88,17 +92,14 @@ async function main(argv: string[]): Promise<number> {
     return benchCommand(values, { out: (t) => flushed(process.stdout, t), err: (t) => flushed(process.stderr, t) });
   if (command === 'tally') return tallyFile(need(rest[0], 'FILE'), values.details === true);
   const config = loadNodeConfig();
-  if (command === 'backup') {
+  if (command === 'backup' || command === 'restore') {
     if (config.DATABASE_URL?.startsWith('postgres')) {
-      console.error('On PostgreSQL use pg_dump (see docs/deploy.md); laurel backup copies the SQLite file.');
+      console.error(`On PostgreSQL use pg_dump and pg_restore (see docs/deploy.md); laurel ${command} is for SQLite.`);
       return 2;
     }
-    const target = rest[0] ?? `data/backup-${new Date().toISOString().replace(/[:.]/g, '-')}.sqlite`;
-    const pages = await backupSqlite(config.DATABASE_URL, target);
-    console.log(
-      `Backed up ${pages} pages to ${target}. Keep the master secret (MASTER_SECRET or data/master.key) with it.`,
-    );
-    return 0;
+    return command === 'backup'
+      ? backupCommand(config.DATABASE_URL, rest[0])
+      : restoreCommand(config.DATABASE_URL, need(rest[0], 'BACKUP'), values.force === true);
   }
   const deps = await nodeDeps(config);
   try {
@@ -106,6 +107,31 @@ async function main(argv: string[]): Promise<number> {
   } finally {
     await deps.store.close();
   }
+}
+
+/** `laurel backup [FILE]`: the online copy, then the restore's checks on it, so a bad copy is known at once. */
+async function backupCommand(databaseUrl: string | undefined, file: string | undefined): Promise<number> {
+  const target = file ?? `data/backup-${new Date().toISOString().replace(/[:.]/g, '-')}.sqlite`;
+  const pages = await backupSqlite(databaseUrl, target);
+  const check = await checkSqliteFile(target);
+  if (check.problems.length) {
+    console.error(`The copy in ${target} fails its checks; do not rely on it:`);
+    for (const p of check.problems) console.error(`  ${p}`);
+    return 1;
+  }
+  console.log(
+    `Backed up ${pages} pages to ${target}; integrity ok, ${check.chains} event chains (${check.events} events) verify. Keep the master secret (MASTER_SECRET or data/master.key) with it.`,
+  );
+  return 0;
+}
+
+/** `laurel restore BACKUP [--force]`: see restoreSqlite. */
+async function restoreCommand(databaseUrl: string | undefined, backup: string, force: boolean): Promise<number> {
+  const done = await restoreSqlite(databaseUrl, backup, { force });
+  console.log(
+    `Restored ${backup} to ${done.target} (${done.pages} pages; integrity ok, ${done.chains} event chains with ${done.events} events verify). Start Laurel with the master secret of the backup.`,
+  );
+  return 0;
 }
 
 /**
