@@ -359,4 +359,16 @@ describe.runIf(usingPostgres)('a read-only PostgreSQL database', () => {
       expect(res.status, `${a.kinds[i]!.name}: ${await res.clone().text()}`).toBe(a.kinds[i]!.ok);
     }
   }, 90_000);
+
+  it('lives through PostgreSQL dropping its idle connections, and the next requests work', async () => {
+    await expectReadsAnswer(a); // the pool now holds idle connections
+    const { rows } = await admin.query<{ n: number }>(
+      'select count(pg_terminate_backend(pid))::int as n from pg_stat_activity where datname = $1 and pid <> pg_backend_pid()',
+      [database],
+    );
+    expect(rows[0]!.n).toBeGreaterThan(0);
+    // The pool hears each dropped connection as an error event; unheard, it ends the process (and this test).
+    await new Promise((r) => setTimeout(r, 200));
+    await expectReadsAnswer(a);
+  });
 });

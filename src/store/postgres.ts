@@ -24,6 +24,11 @@ export function openPostgres({ url, clock, maxConnections = 10 }: PostgresOption
           : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
     },
   });
+  // An idle connection that PostgreSQL drops (a restart, a failover, pg_terminate_backend) makes the pool emit an
+  // error; unheard, it would end the process. The pool replaces the connection; requests meanwhile answer 503.
+  pool.on('error', (err) =>
+    console.error(JSON.stringify({ level: 'warn', msg: 'postgres idle connection lost', error: String(err) })),
+  );
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   const now = databaseNow('postgres', clock);
   return {
