@@ -29,6 +29,7 @@ import {
   castVotes,
   closeVote,
   invitedJuror,
+  pipelineOf,
   resultsAward,
   scoreSheet,
 } from './support/results';
@@ -104,16 +105,7 @@ async function awardIn(
   const { id } = await createAward(env, resultsAward(slug, spec(nominees)), 'cli');
   const moves = { draft: [], nominating: ['nominating'], voting: ['nominating', 'voting'] } as const;
   for (const to of moves[phase]) await movePhase(env, await requireAward(env, id), to, 'cli', 'hand');
-  const a = await requireAward(env, id);
-  return {
-    env,
-    slug,
-    id,
-    organizer,
-    nominee: Object.fromEntries(a.nominees.map((n) => [n.slug, n.id])),
-    category: Object.fromEntries(a.categories.map((c) => [c.slug, c.id])),
-    institution: Object.fromEntries(a.institutions.map((i) => [i.slug, i.id])),
-  };
+  return pipelineOf(env, slug, id, organizer);
 }
 
 /** Voter tokens minted ahead (before the database refuses writes), `who` + index. */

@@ -439,7 +439,8 @@ describe('a server killed with SIGKILL while jurors judge and while it finalizes
   }, 120_000);
 
   it('finalization killed at any moment is all or nothing; finalizing again works; the bundle verifies', async () => {
-    const signalsBefore = await withStore(async ({ db }) => ({
+    /** The fraud signals and their key, both deleted by a finalization. */
+    const signalsOf = async ({ db }: Store) => ({
       signals: (await db.selectFrom('ballot_signals').select('tracker').where('ceremony_id', '=', ceremonyId).execute())
         .length,
       key: (
@@ -450,7 +451,8 @@ describe('a server killed with SIGKILL while jurors judge and while it finalizes
           .where('purpose', '=', 'signals')
           .execute()
       ).length,
-    }));
+    });
+    const signalsBefore = await withStore(signalsOf);
 
     /** The award after a crash: finalized completely, or not at all. Returns whether it is finalized. */
     const allOrNothing = async (): Promise<boolean> => {
@@ -464,17 +466,7 @@ describe('a server killed with SIGKILL while jurors judge and while it finalizes
           finalized: events.filter((e) => e.type === 'results.finalized'),
           before: (seq: number) => events.find((e) => e.seq === seq - 1),
           results: await db.selectFrom('results').selectAll().where('ceremony_id', '=', ceremonyId).execute(),
-          signals: (
-            await db.selectFrom('ballot_signals').select('tracker').where('ceremony_id', '=', ceremonyId).execute()
-          ).length,
-          key: (
-            await db
-              .selectFrom('ceremony_keys')
-              .select('purpose')
-              .where('ceremony_id', '=', ceremonyId)
-              .where('purpose', '=', 'signals')
-              .execute()
-          ).length,
+          ...(await signalsOf(store)),
         };
       });
       if (state.finalized.length === 0) {

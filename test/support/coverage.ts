@@ -6,7 +6,7 @@ import type { Database } from '../../db/schema';
 import { createAward, movePhase, requireAward } from '../../src/ceremonies/service';
 import type { Phase } from '../../src/ceremonies/schemas';
 import { type TestEnv, signIn, snapshot, testEnv } from '../helpers';
-import { type AwardSpec, type Pipeline, resultsAward } from './results';
+import { type AwardSpec, type Pipeline, pipelineOf, resultsAward } from './results';
 
 const MUTATING = ['post', 'put', 'patch', 'delete'] as const;
 
@@ -141,15 +141,5 @@ export async function awardIn(
   const { id } = await createAward(env, def, 'cli');
   for (const to of MANUAL.slice(0, MANUAL.indexOf(phase as Phase) + 1))
     await movePhase(env, await requireAward(env, id), to, 'cli', 'hand');
-  const organizer = await signIn(env, `org@${slug}.example.org`, id);
-  const a = await requireAward(env, id);
-  return {
-    env,
-    slug,
-    id,
-    organizer,
-    nominee: Object.fromEntries(a.nominees.map((n) => [n.slug, n.id])),
-    category: Object.fromEntries(a.categories.map((c) => [c.slug, c.id])),
-    institution: Object.fromEntries(a.institutions.map((i) => [i.slug, i.id])),
-  };
+  return pipelineOf(env, slug, id, await signIn(env, `org@${slug}.example.org`, id));
 }

@@ -96,8 +96,14 @@ export async function openPipeline(name: string, spec: AwardSpec, env: Record<st
   const a = await requireAward(t, id);
   const slugs = a.nominees.map((n) => n.slug);
   if (new Set(slugs).size !== slugs.length) throw new Error('nominee slugs must be unique across the award');
+  return pipelineOf(t, slug, id, organizer);
+}
+
+/** The Pipeline of an award that exists: its ids by slug, read from the database. */
+export async function pipelineOf(env: TestEnv, slug: string, id: string, organizer: string): Promise<Pipeline> {
+  const a = await requireAward(env, id);
   return {
-    env: t,
+    env,
     slug,
     id,
     organizer,
