@@ -52,7 +52,7 @@ const webDigest: Digest = async (data) => {
 let digest: Digest = webDigest;
 
 /**
- * Replaces the SHA-256 the tree uses. Node installs node:crypto's synchronous hash (src/runtime/digest.ts): each
+ * Replaces the SHA-256 the tree uses. Node installs node:crypto's synchronous hash (src/runtime/crypto.ts): each
  * WebCrypto digest is a round trip to the thread pool, and a million-leaf log needs two million of them (about 90 s
  * against 2 s; docs/performance.md). The bytes are the same, which test/merkle.test.ts checks both ways.
  */
@@ -522,4 +522,60 @@ export async function consistencyProofFromNodes(getNode: GetNode, m: number, n: 
     }
   }
   return (await Promise.all(out)).reverse().map(bytesToHex);
+}
+
+/**
+ * The tree of {@link MerkleLog}, built one leaf at a time with a synchronous SHA-256 (node:crypto's on Node), for a
+ * verifier that streams a million ballots: no promise, no node list and no allocation per leaf, only the frontier.
+ * `sha256Into(data, out, at)` writes SHA-256(data) to out[at, at + 32). `leaf` takes the UTF-8 bytes of a leaf's
+ * canonical JSON ({@link leafCanonical}) and hashes them with the leaf prefix; `root` is the MTH of the leaves so
+ * far, as {@link MerkleLog.root} gives it.
+ */
+export function merkleBuilder(sha256Into: (data: Uint8Array, out: Uint8Array, at: number) => void): {
+  readonly size: number;
+  leaf(canonical: Uint8Array): void;
+  root(): Uint8Array;
+} {
+  // The perfect-subtree roots of the right edge, left (largest) to right, 32 bytes each: one per set bit of size.
+  const frontier = new Uint8Array(64 * 32);
+  let depth = 0;
+  let size = 0;
+  let scratch = new Uint8Array(256);
+  const pair = new Uint8Array(65);
+  pair.set(NODE_PREFIX);
+  /** node(left, right) into `out` at `at`, from the 32 bytes at each offset. */
+  const node = (left: Uint8Array, l: number, right: Uint8Array, r: number, out: Uint8Array, at: number) => {
+    for (let i = 0; i < 32; i++) {
+      pair[1 + i] = left[l + i]!;
+      pair[33 + i] = right[r + i]!;
+    }
+    sha256Into(pair, out, at);
+  };
+  return {
+    get size() {
+      return size;
+    },
+    leaf(canonical) {
+      if (scratch.length < canonical.length + 1) scratch = new Uint8Array(2 * (canonical.length + 1));
+      scratch.set(LEAF_PREFIX);
+      scratch.set(canonical, 1);
+      sha256Into(scratch.subarray(0, canonical.length + 1), frontier, 32 * depth++);
+      size++;
+      // Each trailing 1 bit of the old size is a pair of equal subtrees that the new leaf completes.
+      for (let s = size; s % 2 === 0; s /= 2, depth--) {
+        const left = 32 * (depth - 2);
+        node(frontier, left, frontier, left + 32, frontier, left);
+      }
+    },
+    root() {
+      const r = new Uint8Array(32);
+      if (depth === 0) {
+        sha256Into(new Uint8Array(0), r, 0);
+        return r;
+      }
+      r.set(frontier.subarray(32 * (depth - 1), 32 * depth));
+      for (let i = depth - 2; i >= 0; i--) node(frontier, 32 * i, r, 0, r, 0);
+      return r;
+    },
+  };
 }

@@ -6,13 +6,13 @@
  */
 import { calculateJwkThumbprint, compactVerify, importJWK, type JWK } from 'jose';
 import { trackersHash } from '../abuse/groups';
-import { bytesToHex, canonicalJson, hexToBytes, sha256Hex } from '../audit/canonical';
+import { canonicalJson, hexToBytes, sha256Hex } from '../audit/canonical';
 import { commitment, verifyChain, type LoggedEvent } from '../audit/chain';
-import { MerkleLog, leafHash } from '../audit/merkle';
 import { type Bundle, REVIEW_TYPES, disclosedCommitments } from '../bundle/export';
 import { RESULTS_JWS_TYPE } from '../results/signing';
 import { computeFinalists, lotSeed, tally, type TallyInput } from '../tally';
 import { differences, parseTallyInput } from '../tally/input';
+import { type BallotTable, ballotTableOf } from './ballots';
 import { type Snapshot, finalistInput, replay } from './replay';
 
 export const CHECKS = [
@@ -69,8 +69,23 @@ class Report {
 
 const cmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
-/** Runs every check of §21 on a bundle whose shape was read (src/verify/read.ts). */
-export async function verifyBundle(bundle: Bundle, witnesses: readonly Witness[] = []): Promise<CheckReport[]> {
+/**
+ * A bundle as the checks read it: its ballots already through the ballot-log check and in a compact table
+ * (src/verify/ballots.ts), as the NDJSON reader streams them without keeping an object per ballot.
+ */
+export type TabledBundle = Omit<Bundle, 'ballots'> & { ballots: BallotTable };
+
+/**
+ * Runs every check of §21 on a bundle whose shape was read (src/verify/read.ts): a whole {@link Bundle}, or one
+ * whose ballots were streamed into their table.
+ */
+export async function verifyBundle(
+  whole: Bundle | TabledBundle,
+  witnesses: readonly Witness[] = [],
+): Promise<CheckReport[]> {
+  const bundle: TabledBundle = Array.isArray(whole.ballots)
+    ? { ...whole, ballots: ballotTableOf(whole.events, whole.ballots) }
+    : (whole as TabledBundle);
   const report = new Report();
   report.pass(
     'format',
@@ -84,7 +99,7 @@ export async function verifyBundle(bundle: Bundle, witnesses: readonly Witness[]
   const frozen = ofType('phase.changed').find((e) => e.payload.frozen)?.payload.frozen as
     { rulesHash?: string; nomineesHash?: string; lotCommitment?: string } | undefined;
   await checkRules(bundle, frozen, report);
-  const closing = await checkLog(bundle, report);
+  const closing = checkLog(bundle, report);
   await checkLot(bundle, frozen, closing, report);
   const opened = await checkDisclosures(bundle, report);
   await checkReviews(bundle, bySeq, report);
@@ -144,7 +159,7 @@ export async function verifyBundle(bundle: Bundle, witnesses: readonly Witness[]
   return report.result(CHECKS);
 }
 
-async function checkChain(bundle: Bundle, witnesses: readonly Witness[], report: Report) {
+async function checkChain(bundle: TabledBundle, witnesses: readonly Witness[], report: Report) {
   const chain = await verifyChain(bundle.events);
   for (const p of chain.problems) report.fail('chain', `event ${p.seq}: ${p.problem}`);
   const last = bundle.events.at(-1);
@@ -165,7 +180,7 @@ async function checkChain(bundle: Bundle, witnesses: readonly Witness[], report:
 }
 
 async function checkRules(
-  bundle: Bundle,
+  bundle: TabledBundle,
   frozen: { rulesHash?: string; nomineesHash?: string } | undefined,
   report: Report,
 ) {
@@ -189,7 +204,7 @@ interface Closing {
 }
 
 /** `checkpoints` and `ballot-log` (§14): returns the closing checkpoint when there is one. */
-async function checkLog(bundle: Bundle, report: Report): Promise<Closing | undefined> {
+function checkLog(bundle: TabledBundle, report: Report): Closing | undefined {
   const checkpoints = bundle.events.filter((e) => e.type === 'ballots.checkpoint');
   let size = 0;
   checkpoints.forEach((e, i) => {
@@ -213,44 +228,9 @@ async function checkLog(bundle: Bundle, report: Report): Promise<Closing | undef
     `${checkpoints.length} checkpoint(s), batches 1–${checkpoints.length}, the last one closing`,
   );
 
-  const ballots = bundle.ballots;
-  const seen = new Set<string>();
-  const log = new MerkleLog();
-  let at = 0;
-  for (const e of checkpoints) {
-    const batch = Number(e.payload.batch);
-    const group: typeof ballots = [];
-    while (at < ballots.length && ballots[at]!.batch === batch) group.push(ballots[at++]!);
-    for (let i = 0; i < group.length; i++) {
-      const t = group[i]!.tracker;
-      if (i > 0 && cmp(group[i - 1]!.tracker, t) >= 0)
-        report.fail('ballot-log', `batch ${batch}: ballot ${t} is not in tracker order`);
-      if (seen.has(t)) report.fail('ballot-log', `ballot ${t} appears twice`);
-      seen.add(t);
-    }
-    // In slices: a closing checkpoint may append a million leaves at once.
-    for (let i = 0; i < group.length; i += 10_000)
-      await log.append(await Promise.all(group.slice(i, i + 10_000).map((b) => leafHash(b))));
-    const root = bytesToHex(await log.root());
-    if (log.size !== e.payload.treeSize || root !== e.payload.root)
-      report.fail(
-        'ballot-log',
-        `checkpoint ${batch} (event ${e.seq}): the ballots give size ${log.size} and root ${root}, the event says ${String(e.payload.treeSize)} and ${String(e.payload.root)}`,
-      );
-    for (const list of ['voided', 'superseded', 'restored'] as const)
-      for (const t of (e.payload[list] as string[] | undefined) ?? [])
-        if (!seen.has(t))
-          report.fail(
-            'ballot-log',
-            `checkpoint ${batch} (event ${e.seq}) lists ${list} ${t}, not a ballot of the log by then`,
-          );
-  }
-  if (at < ballots.length)
-    report.fail(
-      'ballot-log',
-      `${ballots.length - at} ballot(s) from ballot ${ballots[at]!.tracker} (batch ${ballots[at]!.batch}) on are in no checkpoint, or out of batch order`,
-    );
-  report.pass('ballot-log', `${ballots.length} ballots rebuild every checkpoint's root`);
+  // The ballots were grouped, ordered and hashed into the tree as they were read (src/verify/ballots.ts).
+  for (const p of bundle.ballots.logProblems) report.fail('ballot-log', p);
+  report.pass('ballot-log', `${bundle.ballots.size} ballots rebuild every checkpoint's root`);
   const last = checkpoints.at(-1);
   return last?.payload.closing
     ? { batch: Number(last.payload.batch), treeSize: Number(last.payload.treeSize), root: String(last.payload.root) }
@@ -258,7 +238,7 @@ async function checkLog(bundle: Bundle, report: Report): Promise<Closing | undef
 }
 
 async function checkLot(
-  bundle: Bundle,
+  bundle: TabledBundle,
   frozen: { lotCommitment?: string } | undefined,
   closing: Closing | undefined,
   report: Report,
@@ -289,7 +269,7 @@ async function checkLot(
 }
 
 /** Opens the disclosures; returns commitment → value for those that open and that an event names. */
-async function checkDisclosures(bundle: Bundle, report: Report): Promise<Map<string, string>> {
+async function checkDisclosures(bundle: TabledBundle, report: Report): Promise<Map<string, string>> {
   // Commitments a bundle must open, by the event that first names each (its position gives the order).
   const named = new Map(
     [...disclosedCommitments(bundle.events)].map(([c, e], at) => [c, { at, by: `event ${e.seq} (${e.type})` }]),
@@ -311,8 +291,7 @@ async function checkDisclosures(bundle: Bundle, report: Report): Promise<Map<str
   return opened;
 }
 
-async function checkReviews(bundle: Bundle, bySeq: Map<number, LoggedEvent>, report: Report) {
-  const trackers = new Set(bundle.ballots.map((b) => b.tracker));
+async function checkReviews(bundle: TabledBundle, bySeq: Map<number, LoggedEvent>, report: Report) {
   const entries = new Map<number, string[]>();
   for (const r of bundle.reviews) {
     const e = bySeq.get(r.seq);
@@ -337,7 +316,8 @@ async function checkReviews(bundle: Bundle, bySeq: Map<number, LoggedEvent>, rep
         `event ${r.seq} (${e.type}): the listed trackers hash to ${hash}, the event says ${String(e.payload.trackersHash)}`,
       );
     for (const t of r.trackers)
-      if (!trackers.has(t)) report.fail('reviews', `event ${r.seq}: tracker ${t} is not a ballot of the bundle`);
+      if (bundle.ballots.find(t) < 0)
+        report.fail('reviews', `event ${r.seq}: tracker ${t} is not a ballot of the bundle`);
   }
   for (const e of bundle.events)
     if (REVIEW_TYPES[e.type] && Number(e.payload.count) > 0 && !entries.has(e.seq))
@@ -348,7 +328,7 @@ async function checkReviews(bundle: Bundle, bySeq: Map<number, LoggedEvent>, rep
   report.pass('reviews', `${bundle.reviews.length} review(s) match their events`);
 }
 
-async function checkSignatures(bundle: Bundle, report: Report) {
+async function checkSignatures(bundle: TabledBundle, report: Report) {
   for (const r of bundle.results) {
     const where = `version ${r.version}`;
     try {
@@ -379,7 +359,7 @@ async function checkSignatures(bundle: Bundle, report: Report) {
   report.pass('signature', `${bundle.results.length} version(s) signed (EdDSA) by a key of the bundle`);
 }
 
-function checkVersions(bundle: Bundle, bySeq: Map<number, LoggedEvent>, report: Report) {
+function checkVersions(bundle: TabledBundle, bySeq: Map<number, LoggedEvent>, report: Report) {
   const events = bundle.events;
   if (bundle.results.length === 0) report.fail('versions', 'the bundle holds no results');
   bundle.results.forEach((r, i) => {
@@ -414,7 +394,7 @@ function checkVersions(bundle: Bundle, bySeq: Map<number, LoggedEvent>, report: 
 }
 
 async function checkFinalists(
-  bundle: Bundle,
+  bundle: TabledBundle,
   close: LoggedEvent,
   before: Snapshot,
   lotSecret: string,
@@ -462,7 +442,7 @@ interface FinalistsSection {
  * left out), would pick other non-wildcard finalists than these (`finalists`; always false in organizer mode).
  */
 async function checkFinalistsSection(
-  bundle: Bundle,
+  bundle: TabledBundle,
   version: number,
   document: Record<string, unknown>,
   snap: Snapshot,

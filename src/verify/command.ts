@@ -4,11 +4,11 @@
  * check passes, 1 when any fails, 2 when the file cannot be read or a witness is malformed. Needs no database.
  */
 import { type CheckReport, type Witness, parseWitness, verifyBundle } from './checks';
-import { BundleUnreadable, readBundle } from './read';
+import { BundleUnreadable, readForVerify } from './read';
 
 /** Every check of a bundle file; only `format` when its shape is wrong (nothing else can be trusted then). */
 export async function checkFile(file: string, witnesses: readonly Witness[] = []): Promise<CheckReport[]> {
-  const { bundle, problems } = await readBundle(file);
+  const { bundle, problems } = await readForVerify(file);
   return bundle && problems.length === 0
     ? verifyBundle(bundle, witnesses)
     : [{ check: 'format', ok: false, summary: '', problems }];

@@ -1,14 +1,16 @@
 /**
  * The replay of docs/audit.md §20: an award's state at chosen events, rebuilt from its chain and the bundle's
  * lists alone. One pass over the events; at each requested seq a snapshot of what a tally input needs is taken
- * (ballot counts, nominees, finalists, jury), so a million ballot statuses are never copied. Pure: no database,
- * no clock, no I/O.
+ * (ballot counts, nominees, finalists, jury), so a million ballot statuses are never copied: they are one byte per
+ * ballot of the bundle's {@link BallotTable}. Pure: no database, no clock, no I/O.
  */
 import type { LoggedEvent } from '../audit/chain';
-import type { BundleBallot, BundleHeader, BundleReview } from '../bundle/export';
+import type { BundleHeader, BundleReview } from '../bundle/export';
 import type { Conflict, ScoreSheet, TallyBallot, TallyCategory, TallyJuror, Wildcard } from '../tally/types';
+import { type BallotTable, COUNTED, FLAGGED, SUPERSEDED, VOIDED } from './ballots';
 
-export type Status = 'counted' | 'flagged' | 'voided' | 'superseded';
+/** A ballot's status in the replay: COUNTED, FLAGGED, VOIDED or SUPERSEDED (src/verify/ballots.ts). */
+type Status = typeof COUNTED | typeof FLAGGED | typeof VOIDED | typeof SUPERSEDED;
 type FinalistWhy = 'top-k' | 'tie-included' | 'tie-broken' | 'organizer' | 'wildcard';
 export interface ReplayFinalist {
   nominee: string;
@@ -44,15 +46,15 @@ export interface ReplayInput {
   header: Pick<BundleHeader, 'categories' | 'nominees'>;
   events: LoggedEvent[];
   reviews: BundleReview[];
-  ballots: BundleBallot[];
+  ballots: BallotTable;
   /** Opened commitments: commitment → value (already checked against their salts). */
   opened: Map<string, string>;
 }
 
 const REVIEW_STATUS: Record<string, Status> = {
-  'ballots.flagged': 'flagged',
-  'ballots.voided': 'voided',
-  'ballots.restored': 'counted',
+  'ballots.flagged': FLAGGED,
+  'ballots.voided': VOIDED,
+  'ballots.restored': COUNTED,
 };
 
 const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
@@ -68,15 +70,9 @@ export function replay(
   const wanted = new Set(at);
   const snapshots = new Map<number, Snapshot>();
 
-  const status = new Map<string, Status>();
-  const byNominee = new Map<string, string[]>();
-  for (const b of input.ballots) {
-    status.set(b.tracker, 'counted');
-    const list = byNominee.get(b.nominee);
-    if (list) list.push(b.tracker);
-    else byNominee.set(b.nominee, [b.tracker]);
-  }
-  const ballotOf = new Map(input.ballots.map((b) => [b.tracker, b]));
+  const table = input.ballots;
+  // Indexed by position; only a tracker's owner position is read or written (a repeated tracker is one ballot).
+  const status = new Uint8Array(table.size).fill(COUNTED);
   const reviewAt = new Map(input.reviews.map((r) => [r.seq, r.trackers]));
   const withdrawn = new Set<string>();
   const finalists: Record<string, ReplayFinalist[]> = {};
@@ -88,28 +84,32 @@ export function replay(
 
   const setStatus = (seq: number, trackers: readonly string[], to: Status) => {
     for (const t of trackers) {
-      if (!status.has(t)) problems.push({ seq, detail: `tracker ${t} is not a ballot of the bundle` });
-      else status.set(t, to);
+      const at = table.find(t);
+      if (at < 0) problems.push({ seq, detail: `tracker ${t} is not a ballot of the bundle` });
+      else status[at] = to;
     }
   };
 
   const take = (seq: number) => {
     if (wanted.has(seq))
-      snapshots.set(seq, snapshot(seq, input, status, ballotOf, withdrawn, finalists, jurors, conflicts, submitted));
+      snapshots.set(seq, snapshot(seq, input, status, withdrawn, finalists, jurors, conflicts, submitted));
   };
   take(0);
   for (const e of input.events) {
     const p = e.payload;
     const reviewed = REVIEW_STATUS[e.type];
     if (reviewed) setStatus(e.seq, reviewAt.get(e.seq) ?? [], reviewed);
-    else if (e.type === 'ballots.checkpoint') setStatus(e.seq, strings(p.superseded), 'superseded');
+    else if (e.type === 'ballots.checkpoint') setStatus(e.seq, strings(p.superseded), SUPERSEDED);
     else if (e.type === 'nominee.withdrawn' && str(p.nominee)) {
       const nominee = p.nominee as string;
       withdrawn.add(nominee);
-      for (const t of byNominee.get(nominee) ?? []) {
-        const s = status.get(t);
-        if (s === 'counted' || s === 'flagged') status.set(t, 'voided');
-      }
+      table.pairs.forEach((pair, i) => {
+        if (pair.nominee !== nominee) return;
+        for (const at of table.positionsOf(i)) {
+          const owner = table.owner(at);
+          if (status[owner] === COUNTED || status[owner] === FLAGGED) status[owner] = VOIDED;
+        }
+      });
       for (const cat of Object.keys(finalists)) finalists[cat] = finalists[cat]!.filter((f) => f.nominee !== nominee);
     } else if (e.type === 'finalists.computed') {
       for (const key of Object.keys(finalists)) delete finalists[key];
@@ -180,28 +180,38 @@ function parseSheet(value: string): DisclosedSheet | undefined {
 function snapshot(
   seq: number,
   input: ReplayInput,
-  status: Map<string, Status>,
-  ballotOf: Map<string, BundleBallot>,
+  status: Uint8Array,
   withdrawn: Set<string>,
   finalists: Record<string, ReplayFinalist[]>,
   jurors: Map<string, TallyJuror>,
   conflicts: Map<string, Conflict>,
   submitted: DisclosedSheet[],
 ): Snapshot {
-  const counts = new Map<string, Required<TallyBallot>>();
-  const flagged: string[] = [];
-  for (const [tracker, s] of status) {
-    if (s !== 'counted' && s !== 'flagged') continue;
-    if (s === 'flagged') flagged.push(tracker);
-    const b = ballotOf.get(tracker)!;
-    const key = `${b.category}\u0000${b.nominee}\u0000${s}`;
-    const row = counts.get(key);
-    if (row) row.count++;
-    else counts.set(key, { category: b.category, nominee: b.nominee, status: s, count: 1 });
+  const table = input.ballots;
+  // Counted and flagged ballots per (category, nominee) pair of the table; each pair is one distinct pair.
+  const counted = new Uint32Array(table.pairs.length);
+  const flaggedPerPair = new Uint32Array(table.pairs.length);
+  let anyFlagged = false;
+  for (let at = 0; at < table.size; at++) {
+    const s = status[at];
+    if (s === COUNTED) {
+      if (table.owner(at) === at) counted[table.pair(at)]!++;
+    } else if (s === FLAGGED && table.owner(at) === at) {
+      flaggedPerPair[table.pair(at)]!++;
+      anyFlagged = true;
+    }
   }
-  const ballots = [...counts.values()].sort(
-    (a, b) => cmp(a.category, b.category) || cmp(a.nominee, b.nominee) || cmp(a.status, b.status),
-  );
+  const flagged: string[] = [];
+  // The sorted index gives the flagged trackers in order.
+  if (anyFlagged)
+    for (const at of table.sorted)
+      if (status[at] === FLAGGED && table.owner(at) === at) flagged.push(table.tracker(at));
+  const ballots = table.pairs
+    .flatMap(({ category, nominee }, i): Required<TallyBallot>[] => [
+      ...(counted[i]! > 0 ? [{ category, nominee, status: 'counted' as const, count: counted[i]! }] : []),
+      ...(flaggedPerPair[i]! > 0 ? [{ category, nominee, status: 'flagged' as const, count: flaggedPerPair[i]! }] : []),
+    ])
+    .sort((a, b) => cmp(a.category, b.category) || cmp(a.nominee, b.nominee) || cmp(a.status, b.status));
   // Accepted at this seq: accepted now, or withdrawn by an event the replay has not reached yet.
   const accepted = (n: BundleHeader['nominees'][number]) =>
     n.status === 'accepted' || (n.status === 'withdrawn' && !withdrawn.has(n.id));
@@ -223,7 +233,7 @@ function snapshot(
   return {
     seq,
     ballots,
-    flagged: flagged.sort(cmp),
+    flagged,
     categories,
     finalists: copy,
     jurors: [...jurors.values()].map((j) => ({ ...j })),
