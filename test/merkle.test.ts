@@ -236,6 +236,8 @@ describe('leaves', () => {
     ['short tracker', { tracker: 'ab' }],
     ['empty category', { category: '' }],
     ['number nominee', { nominee: 7 as unknown as string }],
+    ['category with a lone surrogate', { category: 'c\ud800' }],
+    ['nominee with a lone low surrogate', { nominee: '\udc00n' }],
   ])('refuses a %s', (_name, change) => {
     expect(() => leafCanonical({ tracker, category: 'c', nominee: 'n', ...change })).toThrow(TypeError);
   });

@@ -13,6 +13,7 @@ import type { LoggedEvent } from '../src/audit/chain';
 import { leafCanonical, leafHash, merkleBuilder, merkleRoot, merkleRootHex } from '../src/audit/merkle';
 import type { Bundle, BundleBallot } from '../src/bundle/export';
 import { BallotLog, type BallotSpans, parseBallotLine } from '../src/verify/ballots';
+import { replay } from '../src/verify/replay';
 import { checkFile } from '../src/verify/command';
 import { isBallotLine, readBundle, readForVerify } from '../src/verify/read';
 import { type BundleFixture, bundleFixture } from './support/bundle';
@@ -442,5 +443,42 @@ describe('laurel verify on a whole award, streamed', () => {
     expect(fromJson.filter((c) => !c.ok).map((c) => c.check)).toContain('ballot-log');
     expect(fromJson.find((c) => c.check === 'ballot-log')!.problems).toContain(`ballot ${flagged} appears twice`);
     expect(await report(nd)).toEqual(fromJson);
+  });
+});
+
+describe('the replay of statuses', () => {
+  it('keeps a superseded ballot superseded whatever a review says (docs/audit.md §20)', async () => {
+    const ballots = sortedBatch(0, 2, 1);
+    const [a, b] = ballots as [BundleBallot, BundleBallot];
+    const [first] = await honestCheckpoints(ballots);
+    const review = (seq: number, type: string): LoggedEvent => ({ ...first!, seq, type, payload: {} });
+    const events = [
+      { ...first!, payload: { ...first!.payload, superseded: [a.tracker] } },
+      review(2, 'ballots.restored'),
+      review(3, 'ballots.flagged'),
+    ];
+    const log = new BallotLog(events);
+    for (const ballot of ballots) log.add(ballot);
+    const table = log.finish();
+    const { snapshots, problems } = replay(
+      {
+        header: { categories: [], nominees: [] },
+        events,
+        reviews: [
+          { seq: 2, trackers: [a.tracker] },
+          { seq: 3, trackers: [a.tracker, b.tracker] },
+        ],
+        ballots: table,
+        opened: new Map(),
+      },
+      [1, 2, 3],
+    );
+    expect(problems).toEqual([]);
+    const counts = (seq: number) => snapshots.get(seq)!.ballots.map((r) => `${r.nominee} ${r.status} ${r.count}`);
+    // a superseded at the checkpoint; restoring it does not bring it back, flagging it does not count it.
+    expect(counts(1)).toEqual([`${b.nominee} counted 1`]);
+    expect(counts(2)).toEqual([`${b.nominee} counted 1`]);
+    expect(counts(3)).toEqual([`${b.nominee} flagged 1`]);
+    expect(snapshots.get(3)!.flagged).toEqual([b.tracker]);
   });
 });

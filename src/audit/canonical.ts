@@ -24,7 +24,7 @@ function childPath(path: string, key: string): string {
 }
 
 /** Index of the first lone surrogate in `s`, or -1 when `s` is well-formed UTF-16. */
-function loneSurrogateAt(s: string): number {
+export function loneSurrogateAt(s: string): number {
   for (let i = 0; i < s.length; i++) {
     const unit = s.charCodeAt(i);
     if (unit >= 0xd800 && unit <= 0xdbff) {

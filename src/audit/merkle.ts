@@ -19,7 +19,7 @@
  * The verifiers ({@link verifyInclusion}, {@link verifyConsistency}) are RFC 9162 sections 2.1.3.2 and 2.1.4.2,
  * not recomputations. WebCrypto only, so the module runs on Node 20 and Cloudflare Workers.
  */
-import { bytesToHex, concatBytes, hexToBytes, utf8 } from './canonical';
+import { bytesToHex, concatBytes, hexToBytes, loneSurrogateAt, utf8 } from './canonical';
 
 /** The three fields of a ballot that are hashed into its leaf. */
 export type BallotLeaf = { tracker: string; category: string; nominee: string };
@@ -85,10 +85,12 @@ export function leafCanonical(leaf: BallotLeaf): string {
   }
   if (typeof category !== 'string' || category === '') throw new TypeError('leaf: category must be a string');
   if (typeof nominee !== 'string' || nominee === '') throw new TypeError('leaf: nominee must be a string');
+  // Canonical JSON refuses a lone surrogate, and JSON.stringify would write it as an escape instead.
+  if (loneSurrogateAt(category) >= 0 || loneSurrogateAt(nominee) >= 0)
+    throw new TypeError('leaf: category and nominee must be well-formed Unicode');
   // The canonical JSON of exactly these three members, written out: RFC 8785 serializes a string as
-  // JSON.stringify does, and the members in this order are the sorted order. A lone surrogate (which canonical
-  // JSON refuses) cannot pass: leafHash encodes the text with utf8(), which throws on one. Spelled out because a
-  // checkpoint writes a leaf per ballot, a million at close (docs/performance.md).
+  // JSON.stringify does, and the members in this order are the sorted order. Spelled out because a checkpoint
+  // writes a leaf per ballot (docs/performance.md).
   return `{"category":${JSON.stringify(category)},"nominee":${JSON.stringify(nominee)},"tracker":"${tracker}"}`;
 }
 

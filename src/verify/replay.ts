@@ -82,11 +82,12 @@ export function replay(
   // Wildcard reasons by "category nominee": the close restates wildcards named before it without their reasons.
   const wildcardReasons = new Map<string, string | undefined>();
 
-  const setStatus = (seq: number, trackers: readonly string[], to: Status) => {
+  // A review never changes a superseded ballot: superseded is final (docs/audit.md §20).
+  const setStatus = (seq: number, trackers: readonly string[], to: Status, review = false) => {
     for (const t of trackers) {
       const at = table.find(t);
       if (at < 0) problems.push({ seq, detail: `tracker ${t} is not a ballot of the bundle` });
-      else status[at] = to;
+      else if (!(review && status[at] === SUPERSEDED)) status[at] = to;
     }
   };
 
@@ -98,7 +99,7 @@ export function replay(
   for (const e of input.events) {
     const p = e.payload;
     const reviewed = REVIEW_STATUS[e.type];
-    if (reviewed) setStatus(e.seq, reviewAt.get(e.seq) ?? [], reviewed);
+    if (reviewed) setStatus(e.seq, reviewAt.get(e.seq) ?? [], reviewed, true);
     else if (e.type === 'ballots.checkpoint') setStatus(e.seq, strings(p.superseded), SUPERSEDED);
     else if (e.type === 'nominee.withdrawn' && str(p.nominee)) {
       const nominee = p.nominee as string;
