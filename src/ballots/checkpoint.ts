@@ -13,7 +13,7 @@ import type { Rules } from '../ceremonies/schemas';
 import type { AppDeps } from '../deps';
 import { ApiError } from '../errors';
 import { chunkedInsert, paramsPerStatement } from '../store/chunks';
-import type { Store } from '../store/store';
+import { type Store, nextTurn } from '../store/store';
 
 export interface CheckpointResult {
   batch: number;
@@ -114,11 +114,13 @@ export async function writeCheckpoint(
 
   const batch = (last?.batch ?? 0) + 1;
   const start = last?.tree_size ?? 0;
+  await nextTurn();
   const log = await MerkleLog.load(start, nodeReader(deps.store, ceremonyId));
   const sorted = sortByTracker(pending);
   const hashes = await Promise.all(
     sorted.map((b) => leafHash({ tracker: b.tracker, category: b.category_id, nominee: b.nominee_id })),
   );
+  await nextTurn();
   const nodes = await log.append(hashes);
   const root = bytesToHex(await log.root());
   const treeSize = log.size;
@@ -135,6 +137,7 @@ export async function writeCheckpoint(
   const nodeRows = nodes
     .filter((n) => n.level > 0 && isStoredLevel(n.level))
     .map((n) => ({ ceremony_id: ceremonyId, level: n.level, idx: n.index, hash: bytesToHex(n.hash) }));
+  await nextTurn();
   const statements: Compilable[] = [
     db
       .insertInto('checkpoints')

@@ -4,6 +4,7 @@ import type { Database, FinalistsTable } from '../../db/schema';
 import { bytesToHex } from '../audit/canonical';
 import type { AwardRows } from '../ceremonies/model';
 import type { AppDeps } from '../deps';
+import { nextTurn } from '../store/store';
 import type { TallyBallot, TallyCategory, Wildcard } from '../tally/types';
 
 /** Categories with their accepted nominees (a withdrawn or rejected one is on no ballot), K and winners. */
@@ -30,6 +31,8 @@ export async function voteCounts(db: Kysely<Database>, award: AwardRows): Promis
     a.category_id !== b.category_id ? (a.category_id < b.category_id ? -1 : 1) : a.id < b.id ? -1 : a.id > b.id ? 1 : 0,
   );
   for (const nominee of nominees) {
+    await nextTurn(); // between nominees, or the reads would still be one block
+
     const rows = await db
       .selectFrom('ballots')
       .select(['status', (eb) => eb.fn.countAll<number>().as('n')])

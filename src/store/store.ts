@@ -27,6 +27,12 @@ export interface Store {
   close(): Promise<void>;
 }
 
+/**
+ * A turn of the event loop. A read of the embedded SQLite returns at once, without one: a long run of reads and
+ * computation (the close, a checkpoint) would otherwise hold every other request until it ends.
+ */
+export const nextTurn = () => new Promise<void>((resolve) => setTimeout(resolve, 0));
+
 export function compile(statement: Compilable | CompiledQuery): CompiledQuery {
   return 'compile' in statement ? statement.compile() : statement;
 }
