@@ -40,10 +40,13 @@ interface Ballot {
   nominee: string;
 }
 
-/** The STEM4ALL example without its schedule (phases move by hand), created and opened for voting. */
-export async function openExampleVote(deps: AppDeps): Promise<AwardRows> {
+/**
+ * The STEM4ALL example without its schedule (phases move by hand), created and opened for voting; under another
+ * slug when `slug` is given (the two halves of the bench share one PostgreSQL database).
+ */
+export async function openExampleVote(deps: AppDeps, slug?: string): Promise<AwardRows> {
   const { schedule: _schedule, ...definition } = readExample() as Record<string, unknown>;
-  const { id } = await createAward(deps, AwardDefinition.parse(definition), 'cli');
+  const { id } = await createAward(deps, AwardDefinition.parse({ ...definition, ...(slug ? { slug } : {}) }), 'cli');
   await movePhase(deps, await requireAward(deps, id), 'nominating', 'cli', 'hand');
   await movePhase(deps, await requireAward(deps, id), 'voting', 'cli', 'hand');
   return requireAward(deps, id);

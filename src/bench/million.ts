@@ -132,7 +132,7 @@ export async function measureMillion(
 ): Promise<MillionFigures> {
   const deps = await nodeDeps(loadConfig(env));
   try {
-    const id = (await openExampleVote(deps)).ceremony.id;
+    const id = (await openExampleVote(deps, 'stem4all-million')).ceremony.id;
     let t = performance.now();
     const { times, maxBlockMs } = await generate(deps, id, n);
     const generate_s = seconds(t);
