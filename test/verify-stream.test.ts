@@ -12,7 +12,7 @@ import { bytesToHex, utf8 } from '../src/audit/canonical';
 import type { LoggedEvent } from '../src/audit/chain';
 import { leafCanonical, leafHash, merkleBuilder, merkleRoot, merkleRootHex } from '../src/audit/merkle';
 import type { Bundle, BundleBallot } from '../src/bundle/export';
-import { BallotLog, type BallotSpans, parseBallotLine } from '../src/verify/ballots';
+import { BallotLog, newSpans, parseBallotLine } from '../src/verify/ballots';
 import { replay } from '../src/verify/replay';
 import { checkFile } from '../src/verify/command';
 import { isBallotLine, readBundle, readForVerify } from '../src/verify/read';
@@ -22,16 +22,7 @@ import { tempDir } from './support/run';
 
 const dir = tempDir('laurel-verify-stream-');
 
-const spans = (): BallotSpans => ({
-  tracker: 0,
-  words: new Uint32Array(8),
-  category: 0,
-  categoryEnd: 0,
-  nominee: 0,
-  nomineeEnd: 0,
-  batch: 0,
-  pairHash: 0,
-});
+const spans = newSpans;
 
 /** The fast path on one line: the four values it read, or undefined when it leaves the line to JSON.parse. */
 function fast(line: string): BundleBallot | undefined {

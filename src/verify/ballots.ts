@@ -55,6 +55,18 @@ export interface BallotSpans {
   pairHash: number;
 }
 
+/** Fresh spans for {@link parseBallotLine} to fill, one per reader (they are reused line after line). */
+export const newSpans = (): BallotSpans => ({
+  tracker: 0,
+  words: new Uint32Array(8),
+  category: 0,
+  categoryEnd: 0,
+  nominee: 0,
+  nomineeEnd: 0,
+  batch: 0,
+  pairHash: 0,
+});
+
 const bytes = (text: string) => Uint8Array.from(text, (c) => c.charCodeAt(0));
 const LINE_START = bytes('{"ballot":{"tracker":"');
 const AFTER_TRACKER = bytes('","category":"');

@@ -9,7 +9,7 @@ import { open, stat } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
 import { z } from 'zod';
 import { BUNDLE_FORMAT, type Bundle, type BundleBallot } from '../bundle/export';
-import { BallotLog, type BallotSpans, ballotTableOf, parseBallotLine } from './ballots';
+import { BallotLog, type BallotSpans, ballotTableOf, newSpans, parseBallotLine } from './ballots';
 import type { TabledBundle } from './checks';
 
 const Hex = z.string().regex(/^[0-9a-f]{64}$/, '64 lowercase hex digits');
@@ -249,16 +249,7 @@ async function readNdjson<S extends BallotSink>(
   // The sections must come in this order (§19.2); an item out of order is a shape problem.
   const order = ['event', 'review', 'disclosure', 'ballot'] as const;
   let section = 0;
-  const spans: BallotSpans = {
-    tracker: 0,
-    words: new Uint32Array(8),
-    category: 0,
-    categoryEnd: 0,
-    nominee: 0,
-    nomineeEnd: 0,
-    batch: 0,
-    pairHash: 0,
-  };
+  const spans = newSpans();
   await eachLine(file, (buf, start, end) => {
     n++;
     if (start === end) return true;
