@@ -37,6 +37,11 @@ export function createApp(deps: AppDeps) {
     c.set('requestId', c.req.header('x-request-id')?.slice(0, 64) || randomBase32(12));
     await next();
     c.header('x-request-id', c.get('requestId'));
+    // Refused before its body was read (an early 401, 404 or 415), a request leaves that body on the connection;
+    // the Node adapter then drops the connection half a second later, under a client that may have sent its next
+    // request on it (found by test/e2e/probes.test.ts). Telling the client to close it avoids that.
+    const hasBody = Number(c.req.header('content-length') ?? 0) > 0 || c.req.header('transfer-encoding') !== undefined;
+    if (hasBody && !c.req.raw.bodyUsed) c.header('connection', 'close');
   });
   app.use(
     '*',

@@ -18,13 +18,9 @@ import BetterSqlite3 from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { verifyChain } from '../src/audit/chain';
 import { listEvents } from '../src/audit/log';
-import type { AppDeps } from '../src/deps';
-import { emailIdentity, personKey } from '../src/identity/people';
-import { issueVoterSession } from '../src/identity/sessions';
-import { createWrapper } from '../src/keys/wrap';
 import { backupSqlite, restoreSqlite } from '../src/store/backup';
 import { openStore } from '../src/store/node';
-import { E2E_MASTER_SECRET, type LaurelProcess, laurelProcess } from './e2e/harness';
+import { type LaurelProcess, laurelProcess, voterMinter } from './e2e/harness';
 import { usingPostgres } from './helpers';
 import { nonce } from './support/awards';
 
@@ -105,16 +101,9 @@ describe.skipIf(usingPostgres)('laurel backup and laurel restore', () => {
   });
 
   it('a backup taken under a load of ballots is one consistent snapshot', async () => {
-    const store = openStore(laurel.databaseUrl);
-    const ceremony = await store.db
-      .selectFrom('ceremonies')
-      .select(['id', 'pepper_wrapped'])
-      .where('slug', '=', SLUG)
-      .executeTakeFirstOrThrow();
-    await store.close();
-    ceremonyId = ceremony.id;
     // Voter tokens minted with the server's master secret, as the email method would issue them.
-    const minting = { wrapper: await createWrapper(E2E_MASTER_SECRET), clock: Date.now } as unknown as AppDeps;
+    const voters = await voterMinter(laurel.databaseUrl, SLUG);
+    ceremonyId = voters.ceremonyId;
     const sent: Sent[] = [];
     let stop = false;
     const unexpected: string[] = [];
@@ -123,12 +112,7 @@ describe.skipIf(usingPostgres)('laurel backup and laurel restore', () => {
         const i = sent.length;
         const ballot: Sent = {};
         sent.push(ballot);
-        const key = await personKey(minting, ceremony, emailIdentity(`voter${i}@example.kg`));
-        const { token } = await issueVoterSession(minting, {
-          ceremonyId: ceremony.id,
-          personKey: key,
-          method: 'email',
-        });
+        const token = await voters.token(i);
         const category = i % 2 ? 'mentor' : 'partner';
         const res = await fetch(`${laurel.url}/api/ceremonies/${SLUG}/ballots`, {
           method: 'POST',

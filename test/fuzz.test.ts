@@ -9,6 +9,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { bearer, type TestEnv, signIn, testEnv } from './helpers';
 import { eventKeys } from './support/coverage';
+import { HOSTILE_BODIES, HOSTILE_PARAMS, fill } from './support/hostile';
 import { nonce, openVote, plainAward, voterToken } from './support/awards';
 import { movePhase, requireAward } from '../src/ceremonies/service';
 
@@ -27,38 +28,6 @@ async function operations(env: TestEnv): Promise<Operation[]> {
       .map((method) => ({ method: method.toUpperCase(), path })),
   );
 }
-
-/** Path parameter values that have broken servers elsewhere. */
-const HOSTILE_PARAMS = [
-  '..%2F..%2Fetc%2Fpasswd',
-  '%00',
-  'x'.repeat(5000),
-  "'; drop table ballots; --",
-  '%F0%9F%8C%9F%E2%80%AE',
-  '%ZZ',
-  '-1',
-  '1e309',
-];
-
-const HOSTILE_BODIES: { type: string; body: string }[] = [
-  { type: 'application/json', body: '' },
-  { type: 'application/json', body: '{' },
-  { type: 'application/json', body: 'null' },
-  { type: 'application/json', body: '[]' },
-  { type: 'application/json', body: '"a string"' },
-  { type: 'application/json', body: '{"__proto__":{"admin":true},"constructor":{"prototype":{"x":1}}}' },
-  { type: 'application/json', body: JSON.stringify({ a: 'x'.repeat(300_000) }) },
-  { type: 'application/json', body: '{"email":"a@b.c","nominee":1e309,"reason":null,"scores":{"merit":"NaN"}}' },
-  { type: 'application/json', body: '\uFEFF{"x":1}' },
-  { type: 'text/plain', body: 'hello' },
-  { type: 'application/x-www-form-urlencoded', body: '_csrf=x&to=voting&email=%00' },
-  {
-    type: 'multipart/form-data; boundary=zz',
-    body: '--zz\r\nContent-Disposition: form-data; name="a"\r\n\r\nb\r\n--zz--',
-  },
-];
-
-const fill = (path: string, value: string) => path.replace(/\{[^}]+\}/g, value);
 
 describe('hostile input from the OpenAPI document', () => {
   it('never answers 5xx, refuses with problem+json, and writes no event when it refuses', async () => {

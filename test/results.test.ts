@@ -13,6 +13,7 @@ import { rotateResultsKey, verifyResultsJws } from '../src/results/signing';
 import { tally } from '../src/tally';
 import { type TestEnv, bearer, post, signIn, testEnv } from './helpers';
 import { nonce, openVote, plainAward, voterToken } from './support/awards';
+import { bodyText, leaks } from './support/leaks';
 
 function award(slug: string) {
   return plainAward(slug, {
@@ -207,33 +208,6 @@ function getRoutes(s: Setup, receipt: string): string[] {
     paths.add(route.path.replace(/:([A-Za-z0-9_]+)(\{[^}]*\})?/g, (_, name: string) => values[name] ?? name));
   }
   return [...paths];
-}
-
-/**
- * Members that would carry results, counts or scores in a JSON answer (`winners` as a list of someone: as a number
- * it is a category's setting).
- */
-const SECRET_KEYS = ['votes', 'final', 'juryShare', 'publicShare', 'scores', 'ranking', 'document', 'jws'];
-
-function leaks(value: unknown, path = '$'): string[] {
-  if (Array.isArray(value)) return value.flatMap((v, i) => leaks(v, `${path}[${i}]`));
-  if (value && typeof value === 'object')
-    return Object.entries(value).flatMap(([k, v]) => [
-      ...((SECRET_KEYS.includes(k) && v !== null) || (k === 'winners' && Array.isArray(v) && v.length > 0)
-        ? [`${path}.${k}`]
-        : []),
-      ...leaks(v, `${path}.${k}`),
-    ]);
-  return [];
-}
-
-/** The body, or for an endless event stream its first chunk (then the stream is cancelled). */
-async function bodyText(res: Response): Promise<string> {
-  if (!(res.headers.get('content-type') ?? '').includes('text/event-stream')) return res.text();
-  const reader = res.body!.getReader();
-  const { value } = await reader.read();
-  await reader.cancel();
-  return new TextDecoder().decode(value);
 }
 
 describe('embargo', () => {

@@ -19,12 +19,9 @@ import { leafHash, leafHashHex, merkleRootHex, verifyInclusion } from '../../src
 import { writeCheckpoint } from '../../src/ballots/checkpoint';
 import { parseReceipt, trackerOf } from '../../src/audit/receipts';
 import type { AppDeps } from '../../src/deps';
-import { emailIdentity, personKey } from '../../src/identity/people';
-import { issueVoterSession } from '../../src/identity/sessions';
-import { createWrapper } from '../../src/keys/wrap';
 import { openStore } from '../../src/store/node';
 import type { Store } from '../../src/store/store';
-import { E2E_MASTER_SECRET, type LaurelProcess, e2eDatabaseUrl, laurelProcess } from './harness';
+import { type LaurelProcess, e2eDatabaseUrl, laurelProcess, voterMinter } from './harness';
 
 const SLUG = 'durability-award';
 const CATEGORIES = ['mentor', 'partner'];
@@ -136,17 +133,11 @@ describe('a server killed with SIGKILL during a load of ballots', () => {
   it('keeps every acknowledged ballot exactly once, and the chain and the tree verify after the close', async () => {
     // Voter tokens minted here with the server's master secret, as the email method would issue them.
     store = openStore(laurel.databaseUrl);
-    const ceremony = await store.db
-      .selectFrom('ceremonies')
-      .select(['id', 'pepper_wrapped'])
-      .where('slug', '=', SLUG)
-      .executeTakeFirstOrThrow();
-    // personKey and issueVoterSession need only the wrapper and the clock of the deps.
-    const minting = { wrapper: await createWrapper(E2E_MASTER_SECRET), clock: Date.now } as unknown as AppDeps;
+    const voters = await voterMinter(laurel.databaseUrl, SLUG);
+    const ceremony = { id: voters.ceremonyId };
     const tasks: Task[] = [];
     for (let i = 0; i < VOTERS; i++) {
-      const key = await personKey(minting, ceremony, emailIdentity(`voter${i}@example.kg`));
-      const { token } = await issueVoterSession(minting, { ceremonyId: ceremony.id, personKey: key, method: 'email' });
+      const token = await voters.token(i);
       for (const category of CATEGORIES)
         tasks.push({
           token,

@@ -24,23 +24,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { canonicalJson, sha256Hex } from '../../src/audit/canonical';
 import { type LoggedEvent, verifyChain } from '../../src/audit/chain';
 import { listEvents } from '../../src/audit/log';
-import type { AppDeps } from '../../src/deps';
-import { emailIdentity, personKey } from '../../src/identity/people';
-import { issueVoterSession } from '../../src/identity/sessions';
-import { createWrapper } from '../../src/keys/wrap';
 import type { ResultsDocument } from '../../src/results/document';
 import { verifyResultsJws } from '../../src/results/signing';
 import { openStore } from '../../src/store/node';
 import type { Store } from '../../src/store/store';
 import { nonce } from '../support/awards';
-import {
-  type ApiAnswer,
-  ApiClient,
-  E2E_MASTER_SECRET,
-  type LaurelProcess,
-  e2eDatabaseUrl,
-  laurelProcess,
-} from './harness';
+import { type ApiAnswer, ApiClient, type LaurelProcess, e2eDatabaseUrl, laurelProcess, voterMinter } from './harness';
 
 const SLUG = 'faults-award';
 const API = `/api/ceremonies/${SLUG}`;
@@ -183,18 +172,10 @@ describe('a server killed with SIGKILL while jurors judge and while it finalizes
     await client.signInOrganizer(ORGANIZER);
 
     // Voters, with tokens minted with the server's master secret as the email method would issue them.
-    const ceremony = await withStore((store) =>
-      store.db
-        .selectFrom('ceremonies')
-        .select(['id', 'pepper_wrapped'])
-        .where('slug', '=', SLUG)
-        .executeTakeFirstOrThrow(),
-    );
-    ceremonyId = ceremony.id;
-    const minting = { wrapper: await createWrapper(E2E_MASTER_SECRET), clock: Date.now } as unknown as AppDeps;
+    const voters = await voterMinter(laurel.databaseUrl, SLUG);
+    ceremonyId = voters.ceremonyId;
     for (let i = 0; i < VOTERS; i++) {
-      const key = await personKey(minting, ceremony, emailIdentity(`voter${i}@example.kg`));
-      const { token } = await issueVoterSession(minting, { ceremonyId: ceremony.id, personKey: key, method: 'email' });
+      const token = await voters.token(i);
       for (const category of CATEGORIES) {
         // Uneven counts (the first nominee most), so the top three are the finalists.
         const nominee = NOMINEES[category]![Math.min(i % 6, 3)]!;

@@ -10,6 +10,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type Browser, chromium } from 'playwright-core';
+import type { AppDeps } from '../../src/deps';
+import { emailIdentity, personKey } from '../../src/identity/people';
+import { issueVoterSession } from '../../src/identity/sessions';
+import { createWrapper } from '../../src/keys/wrap';
+import { openStore } from '../../src/store/node';
 import { type TestSmtp, startSmtpServer } from '../support/smtp';
 
 export const CHROMIUM_ARGS = [
@@ -148,6 +153,29 @@ export class ApiClient {
 
 /** The fixed master secret of every server the harness starts: tests may mint voter tokens with it. */
 export const E2E_MASTER_SECRET = 'e2e-master-secret-0123456789abcdef';
+
+/**
+ * Mints voter tokens for the award `slug` in the database of a harness server, with its master secret, as the
+ * email method would issue them: `token(i)` is the session of `voter<i>@example.kg`.
+ */
+export async function voterMinter(databaseUrl: string, slug: string) {
+  const store = openStore(databaseUrl);
+  const ceremony = await store.db
+    .selectFrom('ceremonies')
+    .select(['id', 'pepper_wrapped'])
+    .where('slug', '=', slug)
+    .executeTakeFirstOrThrow()
+    .finally(() => store.close());
+  // personKey and issueVoterSession need only the wrapper and the clock of the deps.
+  const minting = { wrapper: await createWrapper(E2E_MASTER_SECRET), clock: Date.now } as unknown as AppDeps;
+  return {
+    ceremonyId: ceremony.id,
+    async token(i: number): Promise<string> {
+      const key = await personKey(minting, ceremony, emailIdentity(`voter${i}@example.kg`));
+      return (await issueVoterSession(minting, { ceremonyId: ceremony.id, personKey: key, method: 'email' })).token;
+    },
+  };
+}
 
 /**
  * A database for one e2e server: a new database on the PostgreSQL of DATABASE_URL when that is a postgres://
