@@ -73,6 +73,10 @@ export function groupCommit(sqlite, prepare) {
     }
     return { changes: statement.run(...q.parameters).changes };
   };
+  // The savepoint statements, prepared once: `exec` parses its text on every call, twice per batch.
+  const savepoint = prepare('SAVEPOINT batch');
+  const release = prepare('RELEASE batch');
+  const rollbackTo = prepare('ROLLBACK TO batch');
   /** @type {{ queries: { sql: string, parameters: readonly unknown[] }[], resolve: (r: unknown[]) => void, reject: (e: unknown) => void }[]} */
   let queue = [];
   let scheduled = false;
@@ -85,16 +89,16 @@ export function groupCommit(sqlite, prepare) {
     try {
       sqlite.exec('BEGIN IMMEDIATE');
       for (const p of group) {
-        sqlite.exec('SAVEPOINT batch');
+        savepoint.run();
         try {
           outcomes.push({ ok: true, results: p.queries.map(run) });
-          sqlite.exec('RELEASE batch');
+          release.run();
         } catch (error) {
           // Some errors (a full disk, an I/O error) make SQLite roll the whole transaction back itself: then the
           // group is lost, and every batch of it fails with that error below (nothing of it was committed).
           if (!sqlite.inTransaction) throw error;
-          sqlite.exec('ROLLBACK TO batch');
-          sqlite.exec('RELEASE batch');
+          rollbackTo.run();
+          release.run();
           outcomes.push({ ok: false, error });
         }
       }
