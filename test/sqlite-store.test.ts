@@ -113,3 +113,17 @@ describe.each(['file', 'memory'] as const)('the SQLite store (%s)', (kind) => {
     expect(await rows()).toContain('big=1');
   });
 });
+
+describe('a closed SQLite store on a file', () => {
+  it('refuses writes instead of starting a writer thread again', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'laurel-sqlite-closed-'));
+    try {
+      const store = openSqlite({ path: join(dir, 'db.sqlite') });
+      await store.batch([raw('create table t (k text primary key)')]);
+      await store.close();
+      await expect(store.batch([raw('insert into t (k) values (?)', 'late')])).rejects.toThrow(/closed/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

@@ -128,6 +128,7 @@ class SplitDriver implements Driver {
 class WriterThread {
   readonly #path: string;
   #worker: Worker | null = null;
+  #closed = false;
   #next = 0;
   readonly #pending = new Map<number, { resolve: (r: Result[]) => void; reject: (e: unknown) => void }>();
 
@@ -169,6 +170,7 @@ class WriterThread {
   }
 
   batch(queries: Query[]): Promise<Result[]> {
+    if (this.#closed) return Promise.reject(new Error('the SQLite store is closed'));
     const worker = this.#worker ?? this.#start();
     const id = this.#next++;
     return new Promise((resolve, reject) => {
@@ -179,6 +181,7 @@ class WriterThread {
   }
 
   async close(): Promise<void> {
+    this.#closed = true;
     const worker = this.#worker;
     if (!worker) return;
     this.#worker = null;
