@@ -303,6 +303,8 @@ describe.skipIf(usingPostgres)('backupSqlite', () => {
     const count = () => db.prepare('select count(*) from t').pluck().get() as number;
     const before = count();
     const writer = setInterval(() => insert.run('written during the backup'), 2);
+    // The writes are under way before the backup starts (a backup quick enough may see none of its own).
+    while (count() < before + 3) await new Promise((resolve) => setTimeout(resolve, 2));
     const target = join(dir, 'copy.sqlite');
     let timer: NodeJS.Timeout | undefined;
     try {
