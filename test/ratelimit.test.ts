@@ -7,7 +7,7 @@ import {
   configuredLimit,
 } from '../src/abuse/limits';
 import { purgeThrottles } from '../src/abuse/repository';
-import { ThrottleStore } from '../src/abuse/store';
+import { MemoryThrottleStore, ThrottleStore, throttleStore } from '../src/abuse/store';
 import { createApp } from '../src/app';
 import { type TestEnv, bearer, smallAward, snapshot, testClock, testEnv } from './helpers';
 import { nonce, openVote as openAward, voterToken } from './support/awards';
@@ -185,5 +185,35 @@ describe('rate limits', () => {
     await purgeThrottles(env.store.db, 'rl:test:', now);
     const left = await env.store.db.selectFrom('throttles').select('key').orderBy('key').execute();
     expect(left.map((r) => r.key)).toEqual(['issue:login:someone', 'rl:test:k']);
+  });
+
+  it('counts in memory on SQLite, per database: windows, get, decrement and reset', async () => {
+    const clock = testClock(Date.parse('2026-05-01T10:00:30Z'));
+    const env = await testEnv({ clock });
+    const other = await testEnv({ clock });
+    const a = new MemoryThrottleStore(env.store, clock, 'rl:test:');
+    const b = new MemoryThrottleStore(env.store, clock, 'rl:test:');
+    const elsewhere = new MemoryThrottleStore(other.store, clock, 'rl:test:');
+    const otherLimit = new MemoryThrottleStore(env.store, clock, 'rl:other:');
+    expect((await a.increment('k')).totalHits).toBe(1);
+    const second = await b.increment('k');
+    expect(second.totalHits).toBe(2);
+    expect(second.resetTime!.toISOString()).toBe('2026-05-01T10:01:00.000Z');
+    // Another database, another limiter: counted apart.
+    expect((await elsewhere.increment('k')).totalHits).toBe(1);
+    expect((await otherLimit.increment('k')).totalHits).toBe(1);
+    await a.decrement('k');
+    expect((await b.get('k')).totalHits).toBe(1);
+    // The next window starts from zero.
+    clock.advance(30_000);
+    expect((await a.get('k')).totalHits).toBe(0);
+    expect((await a.increment('k')).totalHits).toBe(1);
+    await b.resetKey('k');
+    expect((await a.get('k')).totalHits).toBe(0);
+    expect(await env.store.db.selectFrom('throttles').selectAll().execute()).toEqual([]);
+    // The app's limiters use it on SQLite, the table on PostgreSQL and D1.
+    expect(throttleStore(env, 'rl:x:')).toBeInstanceOf(
+      env.store.dialect === 'sqlite' ? MemoryThrottleStore : ThrottleStore,
+    );
   });
 });

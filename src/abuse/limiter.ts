@@ -1,7 +1,7 @@
 /**
- * Rate limits as hono-rate-limiter middleware over the shared `throttles` store: per client address (proxy
- * headers believed only as TRUST_PROXY says, src/http/client.ts) and per person (the voter token's person key).
- * Keys are HMACs under a server key, so the table holds no address and no person key. A refused request is a
+ * Rate limits as hono-rate-limiter middleware, counted where every server sees the counts (src/abuse/store.ts):
+ * per client address (proxy headers believed only as TRUST_PROXY says, src/http/client.ts) and per person (the
+ * voter token's person key). Keys are HMACs under a server key, so no counter holds an address or a person key. A refused request is a
  * problem+json `rate-limited` with Retry-After, answered before the route runs: it changes nothing.
  */
 import { VOTER_COOKIE } from '../identity/sessions';
@@ -22,7 +22,7 @@ import {
   addressLimitKey,
   configuredLimit,
 } from './limits';
-import { ThrottleStore } from './store';
+import { throttleStore } from './store';
 
 const INFO = 'rateLimit';
 
@@ -50,7 +50,7 @@ function limiter(
   return rateLimiter<Env>({
     windowMs: limit.windowMs,
     limit: limit.perWindow,
-    store: new ThrottleStore(deps.store, deps.clock, `rl:${limit.name}:`),
+    store: throttleStore(deps, `rl:${limit.name}:`),
     requestPropertyName: INFO,
     // Headers are written by the handler below from the app clock (the library's use the system clock).
     standardHeaders: false,

@@ -1,12 +1,19 @@
 /**
- * A hono-rate-limiter `Store` over the `throttles` table: fixed windows counted by one upsert statement each
- * (src/identity/throttle.ts), so every Node server on one PostgreSQL, and every Worker isolate on one D1, counts
- * into the same rows. Nothing is kept in memory but the window length.
+ * Where the rate limiters count (hono-rate-limiter `Store`s), in fixed windows aligned on the epoch:
+ *
+ * - `ThrottleStore`, the `throttles` table, one upsert statement per hit (src/identity/throttle.ts): every Node
+ *   server on one PostgreSQL, and every Worker isolate on one D1, counts into the same rows.
+ * - `MemoryThrottleStore`, this process's memory: for an embedded SQLite file, which one server serves
+ *   (docs/deploy.md). A hit in the table was a write of its own, and on SQLite a commit waiting for the disk, two
+ *   per ballot before the ballot's own (docs/performance.md). A restart forgets at most one window's counts.
+ *
+ * `throttleStore` picks the one for the database.
  */
 import type { ClientRateLimitInfo, HonoConfigType, Store as LimiterStore } from 'hono-rate-limiter';
 import { hit, count, windowStart } from '../identity/throttle';
 import type { Env } from '../http/router';
 import type { Store } from '../store/store';
+import type { AppDeps } from '../deps';
 import { LIMIT_WINDOW_MS } from './limits';
 import { decrementThrottle, purgeThrottles, resetThrottle } from './repository';
 
@@ -61,4 +68,74 @@ export class ThrottleStore implements LimiterStore<Env> {
   async resetKey(key: string): Promise<void> {
     await resetThrottle(this.store.db, this.prefix + key);
   }
+}
+
+/** Counters of every limiter on one store (so two apps on one in-memory database count together, as on a table). */
+const memoryCounters = new WeakMap<Store, Map<string, { window: number; count: number }>>();
+
+export class MemoryThrottleStore implements LimiterStore<Env> {
+  readonly localKeys = false;
+  private windowMs = LIMIT_WINDOW_MS;
+  private readonly counters: Map<string, { window: number; count: number }>;
+  private hits = 0;
+
+  constructor(
+    store: Store,
+    private readonly clock: () => number,
+    readonly prefix: string,
+  ) {
+    let counters = memoryCounters.get(store);
+    if (!counters) memoryCounters.set(store, (counters = new Map()));
+    this.counters = counters;
+  }
+
+  init(options: HonoConfigType<Env>): void {
+    this.windowMs = options.windowMs;
+  }
+
+  /** The counter of `key` in the current window (a counter of an older window counts as zero). */
+  private current(key: string, now: number) {
+    const window = windowStart(now, this.windowMs);
+    const counter = this.counters.get(this.prefix + key);
+    return counter?.window === window ? counter : { window, count: 0 };
+  }
+
+  async get(key: string): Promise<ClientRateLimitInfo> {
+    const now = this.clock();
+    return { totalHits: this.current(key, now).count, resetTime: this.resetTime(now) };
+  }
+
+  async increment(key: string): Promise<ClientRateLimitInfo> {
+    const now = this.clock();
+    const counter = this.current(key, now);
+    counter.count++;
+    this.counters.set(this.prefix + key, counter);
+    if (++this.hits % PURGE_EVERY === 0) this.purge(windowStart(now, this.windowMs));
+    return { totalHits: counter.count, resetTime: this.resetTime(now) };
+  }
+
+  async decrement(key: string): Promise<void> {
+    const counter = this.current(key, this.clock());
+    if (counter.count > 0) counter.count--;
+  }
+
+  async resetKey(key: string): Promise<void> {
+    this.counters.delete(this.prefix + key);
+  }
+
+  private resetTime(now: number): Date {
+    return new Date(windowStart(now, this.windowMs) + this.windowMs);
+  }
+
+  /** Forgets the counters of past windows. */
+  private purge(window: number) {
+    for (const [key, counter] of this.counters) if (counter.window < window) this.counters.delete(key);
+  }
+}
+
+/** The limiter store for the app's database: its memory on SQLite (one server), the `throttles` table otherwise. */
+export function throttleStore(deps: Pick<AppDeps, 'store' | 'clock'>, prefix: string): LimiterStore<Env> {
+  return deps.store.dialect === 'sqlite'
+    ? new MemoryThrottleStore(deps.store, deps.clock, prefix)
+    : new ThrottleStore(deps.store, deps.clock, prefix);
 }

@@ -21,6 +21,21 @@ const TEXTS: Record<
   }),
 };
 
+/**
+ * The award's texts parsed once: every ballot mails a receipt, and parsing the award's whole content (its
+ * descriptions in three languages) for each one was a measurable part of a ballot (docs/performance.md). Keyed by
+ * the JSON text itself, so an edited award is parsed anew; the parsed values are only read.
+ */
+const parsed = new Map<string, unknown>();
+function parsedOnce<T>(text: string): T {
+  let value = parsed.get(text);
+  if (value === undefined) {
+    if (parsed.size >= 1000) parsed.clear();
+    parsed.set(text, (value = JSON.parse(text)));
+  }
+  return value as T;
+}
+
 export function receiptMail(
   locale: string,
   award: AwardRows,
@@ -28,12 +43,12 @@ export function receiptMail(
   nominee: NomineeRow,
   receipt: string,
 ) {
-  const fallback = (JSON.parse(award.ceremony.locales) as string[])[0] ?? 'en';
+  const fallback = parsedOnce<string[]>(award.ceremony.locales)[0] ?? 'en';
   const lang = TEXTS[locale] ? locale : TEXTS[fallback] ? fallback : 'en';
   return TEXTS[lang]!({
-    award: pick((JSON.parse(award.ceremony.content) as CeremonyContent).name, lang, fallback),
-    category: pick((JSON.parse(category.content) as { name: LocalizedText }).name, lang, fallback),
-    nominee: pick((JSON.parse(nominee.content) as NomineeContent).name, lang, fallback),
+    award: pick(parsedOnce<CeremonyContent>(award.ceremony.content).name, lang, fallback),
+    category: pick(parsedOnce<{ name: LocalizedText }>(category.content).name, lang, fallback),
+    nominee: pick(parsedOnce<NomineeContent>(nominee.content).name, lang, fallback),
     receipt,
   });
 }

@@ -49,21 +49,36 @@ export async function issueVoterSession(
 /**
  * Sessions already decrypted, per wrapper (so per master secret): the ballot route reads the token twice (the
  * per-person rate limit, then the route) and a voter sends it with every ballot, and each read was a JWE
- * decryption through WebCrypto (docs/performance.md). The token is the key; expiry is checked on every read.
+ * decryption through WebCrypto (docs/performance.md). The token is the key, and the decryption under way is
+ * what is kept, so that the ballots a voter sends at once share one; expiry is checked on every read.
  */
-const decrypted = new WeakMap<AppDeps['wrapper'], Map<string, VoterSession>>();
+const decrypted = new WeakMap<AppDeps['wrapper'], Map<string, Promise<VoterSession>>>();
 const DECRYPTED_MAX = 10_000;
+
+const invalidToken = () =>
+  new ApiError('token-invalid', 'Your verification has expired or is not for this award; verify again.');
 
 export async function readVoterSession(deps: AppDeps, token: string, ceremonyId: string): Promise<VoterSession> {
   let cache = decrypted.get(deps.wrapper);
   if (!cache) decrypted.set(deps.wrapper, (cache = new Map()));
   const cacheKey = `${ceremonyId} ${token}`;
-  const known = cache.get(cacheKey);
-  if (known) {
-    if (deps.clock() < known.expiresAt) return { ...known };
-    cache.delete(cacheKey);
+  let session = cache.get(cacheKey);
+  if (!session) {
+    if (cache.size >= DECRYPTED_MAX) cache.clear();
+    session = decryptSession(deps, token, ceremonyId);
+    cache.set(cacheKey, session);
+    // A token refused now is not remembered (a test clock may move back); a valid one is, until it expires.
+    session.catch(() => cache.delete(cacheKey));
   }
-  let session: VoterSession;
+  const known = await session;
+  if (deps.clock() >= known.expiresAt) {
+    cache.delete(cacheKey);
+    throw invalidToken();
+  }
+  return { ...known };
+}
+
+async function decryptSession(deps: AppDeps, token: string, ceremonyId: string): Promise<VoterSession> {
   try {
     const { payload } = await jwtDecrypt(token, await keyOf(deps), {
       issuer: ISSUER,
@@ -73,7 +88,7 @@ export async function readVoterSession(deps: AppDeps, token: string, ceremonyId:
       currentDate: new Date(deps.clock()),
     });
     if (typeof payload.pk !== 'string' || typeof payload.exp !== 'number') throw new Error('malformed');
-    session = {
+    return {
       ceremonyId,
       personKey: payload.pk,
       method: payload.m as VoterSession['method'],
@@ -81,9 +96,6 @@ export async function readVoterSession(deps: AppDeps, token: string, ceremonyId:
       expiresAt: payload.exp * 1000,
     };
   } catch {
-    throw new ApiError('token-invalid', 'Your verification has expired or is not for this award; verify again.');
+    throw invalidToken();
   }
-  if (cache.size >= DECRYPTED_MAX) cache.clear();
-  cache.set(cacheKey, session);
-  return { ...session };
 }

@@ -128,11 +128,21 @@ export function groupCommit(sqlite, prepare) {
   };
 }
 
-// As a worker thread: {id, queries} in, {id, results} or {id, error} out; {close: true} closes the connection.
+// As a worker thread: {batches: [{id, queries}]} in; {answers: [{id, results} or {id, error}]} out, one message
+// per group; {close: true} closes the connection.
 if (!isMainThread && parentPort && workerData?.laurelSqliteWriter) {
   const port = parentPort;
   const sqlite = openConnection(workerData.path);
   const commits = groupCommit(sqlite, statementCache(sqlite));
+  /** @type {unknown[]} */
+  let answers = [];
+  /** @param {unknown} answer */
+  const answer = (answer) => {
+    // The batches of one group settle together, in one run of microtasks: their answers leave in one message,
+    // before anything else (a close) runs.
+    if (answers.length === 0) queueMicrotask(() => port.postMessage({ answers: answers.splice(0) }));
+    answers.push(answer);
+  };
   port.on('message', (message) => {
     if (message.close) {
       // After the group already queued has committed and been answered.
@@ -142,16 +152,15 @@ if (!isMainThread && parentPort && workerData?.laurelSqliteWriter) {
       });
       return;
     }
-    commits.add(message.queries).then(
-      (results) => port.postMessage({ id: message.id, results }),
-      (error) => {
-        // An Error's own fields do not all survive the copy to the other thread: what the caller reads is sent.
-        const e = /** @type {{ message?: unknown, code?: unknown, name?: unknown }} */ (error ?? {});
-        port.postMessage({
-          id: message.id,
-          error: { message: String(e.message ?? error), code: e.code, name: e.name },
-        });
-      },
-    );
+    for (const { id, queries } of message.batches) {
+      commits.add(queries).then(
+        (results) => answer({ id, results }),
+        (error) => {
+          // An Error's own fields do not all survive the copy to the other thread: what the caller reads is sent.
+          const e = /** @type {{ message?: unknown, code?: unknown, name?: unknown }} */ (error ?? {});
+          answer({ id, error: { message: String(e.message ?? error), code: e.code, name: e.name } });
+        },
+      );
+    }
   });
 }

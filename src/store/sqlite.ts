@@ -124,6 +124,10 @@ class SplitDriver implements Driver {
  * The worker thread that owns the writing connection. It is referenced only while a batch waits for it, so an
  * idle store never keeps a CLI command alive, and a waiting one always does. If the thread dies, the batches in
  * flight fail as storage errors (answered 503) and the next batch starts a new thread.
+ *
+ * The batches of one turn of the event loop go over in one message, and come back in one per group: each
+ * message wakes the other thread, and a message per ballot cost the server's thread more than the ballot's SQL
+ * (docs/performance.md).
  */
 class WriterThread {
   readonly #path: string;
@@ -131,6 +135,8 @@ class WriterThread {
   #closed = false;
   #next = 0;
   readonly #pending = new Map<number, { resolve: (r: Result[]) => void; reject: (e: unknown) => void }>();
+  /** Batches of this turn, not yet posted. */
+  #outgoing: { id: number; queries: Query[] }[] = [];
 
   constructor(path: string) {
     this.#path = path;
@@ -142,16 +148,20 @@ class WriterThread {
       workerData: { laurelSqliteWriter: true, path: this.#path },
     });
     worker.unref();
-    worker.on('message', (m: { id: number; results?: Result[]; error?: { message: string; code?: string } }) => {
-      const waiting = this.#pending.get(m.id);
-      if (!waiting) return;
-      this.#settled(m.id);
-      if (m.error) waiting.reject(Object.assign(new Error(m.error.message), { code: m.error.code }));
-      else waiting.resolve(m.results!);
+    worker.on('message', (m: { answers: Answer[] }) => {
+      for (const answer of m.answers) {
+        const waiting = this.#pending.get(answer.id);
+        if (!waiting) continue;
+        this.#settled(answer.id);
+        if (answer.error) waiting.reject(Object.assign(new Error(answer.error.message), { code: answer.error.code }));
+        else waiting.resolve(answer.results!);
+      }
     });
     const fail = (why: string) => {
       if (this.#worker !== worker) return;
       this.#worker = null;
+      // Not posted yet, they are answered here and never sent: a new thread must not commit what failed.
+      this.#outgoing = [];
       const error = Object.assign(new Error(`the SQLite writer thread stopped: ${why}`), { code: 'SQLITE_IOERR' });
       for (const [id, waiting] of this.#pending) {
         this.#pending.delete(id);
@@ -176,18 +186,32 @@ class WriterThread {
     return new Promise((resolve, reject) => {
       if (this.#pending.size === 0) worker.ref();
       this.#pending.set(id, { resolve, reject });
-      worker.postMessage({ id, queries });
+      if (this.#outgoing.length === 0) setImmediate(() => this.#post());
+      this.#outgoing.push({ id, queries });
     });
+  }
+
+  #post() {
+    const batches = this.#outgoing;
+    this.#outgoing = [];
+    if (batches.length > 0) this.#worker?.postMessage({ batches });
   }
 
   async close(): Promise<void> {
     this.#closed = true;
     const worker = this.#worker;
     if (!worker) return;
+    this.#post();
     this.#worker = null;
     worker.ref();
     const exited = new Promise((resolve) => worker.once('exit', resolve));
     worker.postMessage({ close: true });
     await exited;
   }
+}
+
+interface Answer {
+  id: number;
+  results?: Result[];
+  error?: { message: string; code?: string };
 }
