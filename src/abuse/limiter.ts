@@ -8,7 +8,7 @@ import { VOTER_COOKIE } from '../identity/sessions';
 import { getCookie } from 'hono/cookie';
 import type { Context, MiddlewareHandler } from 'hono';
 import { type RateLimitInfo, rateLimiter } from 'hono-rate-limiter';
-import { findCeremony } from '../ceremonies/repository';
+import { findCeremonyId } from '../ceremonies/repository';
 import type { AppDeps } from '../deps';
 import { ApiError, onError } from '../errors';
 import { clientAddress } from '../http/client';
@@ -80,11 +80,11 @@ export const personSubject = (deps: AppDeps) => async (c: Context<Env>) => {
   const token = /^Bearer\s+(\S+)$/i.exec(c.req.header('authorization') ?? '')?.[1] ?? getCookie(c, VOTER_COOKIE);
   const slug = c.req.param('slug');
   if (!token || !slug) return null;
-  const ceremony = await findCeremony(deps.store.db, slug);
-  if (!ceremony) return null;
+  const ceremonyId = await findCeremonyId(deps.store.db, slug);
+  if (!ceremonyId) return null;
   try {
-    const voter = await readVoterSession(deps, token, ceremony.id);
-    return `person:${ceremony.id}:${voter.personKey}`;
+    const voter = await readVoterSession(deps, token, ceremonyId);
+    return `person:${ceremonyId}:${voter.personKey}`;
   } catch {
     return null;
   }

@@ -6,7 +6,9 @@
  * - `signals`: HMACs of network signals for fraud review; destroyed at finalization.
  * They are created in the batch that opens the vote. Destroying a key is deleting its row.
  */
-import type { Compilable } from 'kysely';
+import type { Compilable, Kysely } from 'kysely';
+import type { Database } from '../../db/schema';
+import { prepared } from '../store/prepared';
 import type { AppDeps } from '../deps';
 import { ApiError } from '../errors';
 import { bytesToHex } from '../audit/canonical';
@@ -51,17 +53,23 @@ export async function awardKey(
   return row ? deps.wrapper.unwrap(`award-${purpose}`, row.wrapped) : undefined;
 }
 
+// Prepared once per database (src/store/prepared.ts): read by every ballot.
+const voteKeyRows = prepared((db: Kysely<Database>, v: { ceremonyId: string }) =>
+  db
+    .selectFrom('ceremony_keys')
+    .select(['purpose', 'wrapped'])
+    .where('ceremony_id', '=', v.ceremonyId)
+    .where('purpose', 'in', PURPOSES),
+);
+
 /**
  * The vote's three keys in one read (a ballot needs all of them), or `wrong-phase` if any is gone: the seal key
  * goes when voting closes.
  */
 export async function voteKeys(deps: AppDeps, ceremonyId: string): Promise<Record<AwardKeyPurpose, Uint8Array>> {
-  const rows = await deps.store.db
-    .selectFrom('ceremony_keys')
-    .select(['purpose', 'wrapped'])
-    .where('ceremony_id', '=', ceremonyId)
-    .where('purpose', 'in', PURPOSES)
-    .execute();
+  const { rows } = await deps.store.db.executeQuery<{ purpose: string; wrapped: string }>(
+    voteKeyRows(deps.store.db, { ceremonyId }),
+  );
   const keys: Partial<Record<AwardKeyPurpose, Uint8Array>> = {};
   for (const row of rows) {
     const purpose = row.purpose as AwardKeyPurpose;

@@ -1,7 +1,8 @@
 /** Queries of the vote: marks, ballots, the conditions a ballot's batch is guarded by. */
 import { type Compilable, type Kysely, type RawBuilder, sql } from 'kysely';
 import type { Database } from '../../db/schema';
-import type { Dialect } from '../store/store';
+import { prepared } from '../store/prepared';
+import type { Dialect, Store } from '../store/store';
 
 /**
  * SQL condition: the award takes ballots now by the database clock — phase `voting` and inside
@@ -62,6 +63,36 @@ export function insertBallotGuarded(
     reason: null,
   });
 }
+
+/** Conditions joined with AND, for one guard. */
+export function sqlAnd(...conditions: RawBuilder<boolean>[]): RawBuilder<boolean> {
+  return conditions.reduce((a, b) => sql<boolean>`(${a} and ${b})`);
+}
+
+/**
+ * A person's first ballot in a category, prepared once (src/store/prepared.ts): the mark, then the ballot guarded
+ * by "voting is open and the nominee listed". The vote's most frequent statements.
+ */
+export const firstBallot = {
+  mark: prepared<Store, { ceremonyId: string; categoryId: string; personKey: string; sealed: string }>((store, v) =>
+    insertMark(store.db, v.ceremonyId, v.categoryId, v.personKey, v.sealed),
+  ),
+  ballot: prepared<Store, NewBallot>((store, v) =>
+    insertBallotGuarded(
+      store.db,
+      v,
+      sqlAnd(
+        votingOpen(store.db, store.dialect, v.ceremonyId, store.now()),
+        nomineeListed(store.db, store.dialect, v.categoryId, v.nomineeId),
+      ),
+    ),
+  ),
+  signals: prepared<Store, { tracker: string; ceremonyId: string; network: string; agent: string }>((store, v) =>
+    store.db
+      .insertInto('ballot_signals')
+      .values({ tracker: v.tracker, ceremony_id: v.ceremonyId, network: v.network, agent: v.agent }),
+  ),
+};
 
 export function insertMark(
   db: Kysely<Database>,

@@ -4,7 +4,7 @@
  * nominee and nothing about the person or the time. The receipt comes from the form's nonce, so a double tap or a
  * lost response gets the same receipt back (200), never a second ballot.
  */
-import { type Compilable, type RawBuilder, sql } from 'kysely';
+import type { Compilable } from 'kysely';
 import { receiptFromKey, trackerOf } from '../audit/receipts';
 import type { AwardRows } from '../ceremonies/model';
 import { isListed } from '../ceremonies/model';
@@ -19,11 +19,12 @@ import { receiptMail } from './mails';
 import {
   findBallot,
   findMark,
+  firstBallot,
   insertBallotGuarded,
-  insertMark,
   markHolds,
   nomineeListed,
   resealMark,
+  sqlAnd,
   supersedeStatements,
   votingOpen,
 } from './repository';
@@ -83,13 +84,12 @@ export async function castBallot(
   const binding = `${c.id}\n${category.id}\n${voter.personKey}`;
   const sealed = await sealTracker(sealKey, tracker, binding);
   const { db } = deps.store;
-  const now = deps.store.now();
   const result: CastResult = { receipt, tracker, category: category.id, nominee: nominee.id, outcome: 'new' };
 
   const extras: Compilable[] = [
-    db.insertInto('ballot_signals').values({
+    firstBallot.signals(deps.store, {
       tracker,
-      ceremony_id: c.id,
+      ceremonyId: c.id,
       network: await signalHash(signalsKey, signals.network),
       agent: await signalHash(signalsKey, signals.agent),
     }),
@@ -99,14 +99,12 @@ export async function castBallot(
     extras.push(deps.mailer.queue({ kind: 'receipt', to: voter.email, ceremonyId: c.id, ...text }));
   }
   const ballot = { tracker, ceremonyId: c.id, categoryId: category.id, nomineeId: nominee.id };
-  const open = votingOpen(db, deps.store.dialect, c.id, now);
-  const listed = nomineeListed(db, deps.store.dialect, category.id, nominee.id);
 
   try {
     // The mark goes first: of two ballots of one person in one category, the second fails on its primary key.
     await deps.store.batch([
-      insertMark(db, c.id, category.id, voter.personKey, sealed),
-      insertBallotGuarded(db, ballot, sqlAnd(open, listed)),
+      firstBallot.mark(deps.store, { ceremonyId: c.id, categoryId: category.id, personKey: voter.personKey, sealed }),
+      firstBallot.ballot(deps.store, ballot),
       ...extras,
     ]);
     if (voter.email) deps.mailer.kick();
@@ -135,6 +133,9 @@ export async function castBallot(
   const mark = await findMark(db, c.id, category.id, voter.personKey);
   if (!mark?.sealed_tracker) throw new ApiError('conflict', 'Your earlier ballot cannot be found; try again.');
   const previous = await unsealTracker(sealKey, mark.sealed_tracker, binding);
+  const now = deps.store.now();
+  const open = votingOpen(db, deps.store.dialect, c.id, now);
+  const listed = nomineeListed(db, deps.store.dialect, category.id, nominee.id);
   try {
     // Reseal first, then insert the ballot guarded by "the mark now holds ours": of two concurrent changes by one
     // person, the one whose reseal found nothing to update fails its guard and rolls back whole.
@@ -157,11 +158,6 @@ export async function castBallot(
   }
   if (voter.email) deps.mailer.kick();
   return { ...result, outcome: 'superseded' };
-}
-
-/** Conditions joined with AND, for one guard. */
-function sqlAnd(...conditions: RawBuilder<boolean>[]): RawBuilder<boolean> {
-  return conditions.reduce((a, b) => sql<boolean>`(${a} and ${b})`);
 }
 
 /** Categories the person has voted in (their own marks; nothing about what they voted). */

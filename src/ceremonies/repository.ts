@@ -1,18 +1,51 @@
 /** Every query of awards, tracks, categories, nominees and institutions: Kysely only. */
 import { type Compilable, type Kysely, sql } from 'kysely';
-import type { Database, NewNominee } from '../../db/schema';
+import type { CeremonyRow, Database, NewNominee } from '../../db/schema';
+import { prepared } from '../store/prepared';
 import type { Store } from '../store/store';
 import type { AwardRows } from './model';
 
 export { chunkedInsert } from '../store/chunks';
 import { chunkedInsert } from '../store/chunks';
 
-export async function findCeremony(db: Kysely<Database>, slugOrId: string) {
-  return db
+// Prepared once per database (src/store/prepared.ts): every request of an award reads its row first.
+const ceremonyBySlugOrId = prepared((db: Kysely<Database>, v: { slugOrId: string }) =>
+  db
     .selectFrom('ceremonies')
     .selectAll()
-    .where((eb) => eb.or([eb('slug', '=', slugOrId), eb('id', '=', slugOrId)]))
-    .executeTakeFirst();
+    .where((eb) => eb.or([eb('slug', '=', v.slugOrId), eb('id', '=', v.slugOrId)])),
+);
+
+const ceremonyWithHead = prepared((db: Kysely<Database>, v: { slugOrId: string }) =>
+  db
+    .selectFrom('ceremonies')
+    .selectAll()
+    .select((eb) =>
+      eb
+        .selectFrom('events')
+        .select((e) => e.fn.max('seq').as('head'))
+        .whereRef('events.chain', '=', 'ceremonies.id')
+        .as('head'),
+    )
+    .where((eb) => eb.or([eb('slug', '=', v.slugOrId), eb('id', '=', v.slugOrId)])),
+);
+
+const ceremonyIdBySlugOrId = prepared((db: Kysely<Database>, v: { slugOrId: string }) =>
+  db
+    .selectFrom('ceremonies')
+    .select('id')
+    .where((eb) => eb.or([eb('slug', '=', v.slugOrId), eb('id', '=', v.slugOrId)])),
+);
+
+/** Only the award's id: its row carries the whole content, and reading that is most of the cost of a read. */
+export async function findCeremonyId(db: Kysely<Database>, slugOrId: string): Promise<string | undefined> {
+  const { rows } = await db.executeQuery<{ id: string }>(ceremonyIdBySlugOrId(db, { slugOrId }));
+  return rows[0]?.id;
+}
+
+export async function findCeremony(db: Kysely<Database>, slugOrId: string): Promise<CeremonyRow | undefined> {
+  const { rows } = await db.executeQuery<CeremonyRow>(ceremonyBySlugOrId(db, { slugOrId }));
+  return rows[0];
 }
 
 export async function listCeremonies(db: Kysely<Database>, opts: { includeDrafts: boolean; ids?: string[] }) {
@@ -42,18 +75,9 @@ type Structure = Omit<AwardRows, 'ceremony'>;
 const structures = new WeakMap<object, Map<string, { head: number; rows: Structure }>>();
 
 export async function loadAwardRows(db: Kysely<Database>, slugOrId: string): Promise<AwardRows | undefined> {
-  const found = await db
-    .selectFrom('ceremonies')
-    .selectAll()
-    .select((eb) =>
-      eb
-        .selectFrom('events')
-        .select((e) => e.fn.max('seq').as('head'))
-        .whereRef('events.chain', '=', 'ceremonies.id')
-        .as('head'),
-    )
-    .where((eb) => eb.or([eb('slug', '=', slugOrId), eb('id', '=', slugOrId)]))
-    .executeTakeFirst();
+  const {
+    rows: [found],
+  } = await db.executeQuery<CeremonyRow & { head: number | string | null }>(ceremonyWithHead(db, { slugOrId }));
   if (!found) return undefined;
   const { head, ...ceremony } = found;
   const id = ceremony.id;

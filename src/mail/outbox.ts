@@ -24,6 +24,7 @@ import { type Compilable, type Kysely, type SqlBool, sql } from 'kysely';
 import type { Database, OutboxRow } from '../../db/schema';
 import { chunkedInsert } from '../store/chunks';
 import { newId } from '../store/ids';
+import { prepared } from '../store/prepared';
 import type { Store } from '../store/store';
 import type { FlushReport, MailMessage, Mailer, MailTransport } from './types';
 
@@ -73,6 +74,25 @@ export interface MailerOptions {
   /** Workers: keeps the isolate alive for a kicked flush (ctx.waitUntil). Node: leave unset (next tick). */
   waitUntil?: (promise: Promise<unknown>) => void;
 }
+
+type NewOutboxRow = Omit<OutboxRow, 'sent_at' | 'lease_until' | 'last_error' | 'provider_id'>;
+
+/** One message queued, prepared once (src/store/prepared.ts): every ballot with an address queues its receipt. */
+const insertOutbox = prepared<Store, NewOutboxRow>((store, v) =>
+  store.db.insertInto('outbox').values({
+    id: v.id,
+    ceremony_id: v.ceremony_id,
+    kind: v.kind,
+    to_address: v.to_address,
+    subject: v.subject,
+    text_body: v.text_body,
+    html_body: v.html_body,
+    status: v.status,
+    attempts: v.attempts,
+    next_attempt_at: v.next_attempt_at,
+    created_at: v.created_at,
+  }),
+);
 
 export function createMailer(options: MailerOptions): Mailer {
   const { store, transport, from, clock } = options;
@@ -295,7 +315,7 @@ export function createMailer(options: MailerOptions): Mailer {
   }
 
   function queue(message: MailMessage): Compilable {
-    return db.insertInto('outbox').values(outboxRow(message, clock()));
+    return insertOutbox(store, outboxRow(message, clock()));
   }
 
   function queueMany(messages: MailMessage[]): Compilable[] {

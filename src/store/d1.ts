@@ -21,6 +21,7 @@ export function openD1(binding: D1Like, clock?: () => number): Store {
   return {
     db,
     dialect: 'd1',
+    clock,
     batch: async (statements) => {
       const prepared = statements.map((s) => {
         const q = compile(s);

@@ -34,6 +34,7 @@ export function openPostgres({ url, clock, maxConnections = 10 }: PostgresOption
   return {
     db,
     dialect: 'postgres',
+    clock,
     // A short transaction around the prepared batch; no statement in it reads to decide a later one.
     batch: async (statements) =>
       db.transaction().execute(async (trx) => {

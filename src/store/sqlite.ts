@@ -67,7 +67,16 @@ export function openSqlite({ path, clock }: SqliteOptions): Store {
   return {
     db,
     dialect: 'sqlite',
-    batch: (statements) => write(statements.map(compile)),
+    clock,
+    // Only the SQL and its values go to the writer: a compiled query also carries Kysely's whole operation tree,
+    // which the copy to the other thread would walk for nothing.
+    batch: (statements) =>
+      write(
+        statements.map((s) => {
+          const { sql, parameters } = compile(s);
+          return { sql, parameters };
+        }),
+      ),
     now,
     readNow: () => readDatabaseNow(db, now),
     close: async () => {
@@ -194,7 +203,17 @@ class WriterThread {
   #post() {
     const batches = this.#outgoing;
     this.#outgoing = [];
-    if (batches.length > 0) this.#worker?.postMessage({ batches });
+    if (batches.length === 0) return;
+    try {
+      this.#worker?.postMessage({ batches });
+    } catch (error) {
+      // A value the copy refuses (a function, a symbol): those batches fail, and nothing of them is written.
+      for (const { id } of batches) {
+        const waiting = this.#pending.get(id);
+        this.#settled(id);
+        waiting?.reject(error);
+      }
+    }
   }
 
   async close(): Promise<void> {

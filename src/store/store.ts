@@ -20,6 +20,8 @@ export interface Store {
   readonly dialect: Dialect;
   /** Runs the statements in order, atomically: all take effect or none does. */
   batch(statements: (Compilable | CompiledQuery)[]): Promise<BatchResult[]>;
+  /** A test's clock, if the store was opened with one; otherwise the database keeps the time. */
+  readonly clock?: () => number;
   /** The database clock in epoch milliseconds, as an SQL expression (or a fixed value under a test clock). */
   now(): RawBuilder<number>;
   /** Reads the database clock. */
