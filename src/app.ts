@@ -3,9 +3,8 @@
  * (server.ts), Workers (worker.ts) and tests build the deps and call this.
  */
 import { OpenAPIHono } from '@hono/zod-openapi';
-import type { Context } from 'hono';
+import type { Context, MiddlewareHandler } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
-import { secureHeaders } from 'hono/secure-headers';
 import { ballotLimits, verificationLimit } from './abuse/limiter';
 import { reviewRoutes } from './ballots/review-routes';
 import { juryRoutes } from './jury/routes';
@@ -17,6 +16,7 @@ import type { AppDeps } from './deps';
 import { ApiError, onError } from './errors';
 import type { Env } from './http/router';
 import { apiReferencePage } from './http/reference';
+import { securityHeaders } from './http/secure-headers';
 import { consentRoutes } from './consent/routes';
 import { oidcRoutes } from './identity/oidc-routes';
 import { identityRoutes } from './identity/routes';
@@ -30,42 +30,35 @@ import { webRoutes } from './web/routes';
 
 export const VERSION = '0.1.0';
 
+/** hono's secure headers, with a policy for Laurel's own pages (inline styles, data: images, no framing). */
+export const SECURITY_HEADERS = {
+  contentSecurityPolicy: {
+    defaultSrc: ["'self'"],
+    styleSrc: ["'self'", "'unsafe-inline'"],
+    imgSrc: ["'self'", 'data:'],
+    formAction: ["'self'"],
+    frameAncestors: ["'none'"],
+    baseUri: ["'none'"],
+  },
+  referrerPolicy: 'same-origin',
+};
+
 export function createApp(deps: AppDeps) {
   const app = new OpenAPIHono<Env>();
 
   app.use('*', async (c, next) => {
     c.set('requestId', c.req.header('x-request-id')?.slice(0, 64) || randomBase32(12));
-    await next();
+    // Before the route: a header set on a finished response copies it whole (src/http/secure-headers.ts).
     c.header('x-request-id', c.get('requestId'));
+    await next();
     // Refused before its body was read (an early 401, 404 or 415), a request leaves that body on the connection;
     // the Node adapter then drops the connection half a second later, under a client that may have sent its next
     // request on it (found by test/e2e/probes.test.ts). Telling the client to close it avoids that.
     const hasBody = Number(c.req.header('content-length') ?? 0) > 0 || c.req.header('transfer-encoding') !== undefined;
     if (hasBody && !c.req.raw.bodyUsed) c.header('connection', 'close');
   });
-  app.use(
-    '*',
-    secureHeaders({
-      contentSecurityPolicy: {
-        defaultSrc: ["'self'"],
-        styleSrc: ["'self'", "'unsafe-inline'"],
-        imgSrc: ["'self'", 'data:'],
-        formAction: ["'self'"],
-        frameAncestors: ["'none'"],
-        baseUri: ["'none'"],
-      },
-      referrerPolicy: 'same-origin',
-    }),
-  );
-  app.use(
-    '*',
-    bodyLimit({
-      maxSize: 2 * 1024 * 1024,
-      onError: () => {
-        throw new ApiError('payload-too-large', 'The request body is larger than 2 MB.');
-      },
-    }),
-  );
+  app.use('*', securityHeaders(SECURITY_HEADERS));
+  app.use('*', limitBody(2 * 1024 * 1024));
   // A browser that navigated here (an OIDC callback, a mail link) gets an error page; API clients problem+json.
   app.onError((err, c) => (navigatedByBrowser(c) ? pageError(err, c) : onError(err, c)));
   app.notFound((c) => onError(new ApiError('not-found', `No route ${c.req.method} ${c.req.path}.`), c));
@@ -121,6 +114,26 @@ export function createApp(deps: AppDeps) {
       },
     });
   return app;
+}
+
+/**
+ * Refuses a request body over `maxSize` bytes (413 payload-too-large). A body with a Content-Length is judged by
+ * it (Node's parser never reads past it); only a chunked one goes through hono's bodyLimit, which counts the
+ * stream. hono's middleware asks the request for its body stream first, and on the Node adapter that builds a
+ * whole web Request around the socket: a fifth of a ballot's time, for a body the route then reads directly
+ * (docs/performance.md).
+ */
+function limitBody(maxSize: number): MiddlewareHandler<Env> {
+  const tooLarge = () => {
+    throw new ApiError('payload-too-large', `The request body is larger than ${maxSize / 1024 / 1024} MB.`);
+  };
+  const counted = bodyLimit({ maxSize, onError: tooLarge });
+  return async (c, next) => {
+    const length = c.req.header('content-length');
+    if (length === undefined || c.req.header('transfer-encoding') !== undefined) return counted(c, next);
+    if (Number(length) > maxSize) tooLarge();
+    await next();
+  };
 }
 
 /**

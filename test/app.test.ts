@@ -1,3 +1,5 @@
+import { SECURITY_HEADERS } from '../src/app';
+import { securityHeaderList } from '../src/http/secure-headers';
 import { describe, expect, it } from 'vitest';
 import { PROBLEM_CODES } from '../src/errors';
 import { testEnv } from './helpers';
@@ -67,8 +69,30 @@ describe('the app shell', () => {
 
   it('sets security headers on every response', async () => {
     const env = await testEnv();
-    for (const path of ['/health', '/', '/api/ceremonies']) {
-      const res = await env.app.request(path);
+    const expected = await securityHeaderList(SECURITY_HEADERS);
+    expect(expected.length).toBeGreaterThan(8);
+    const answers = [
+      ...['/health', '/', '/api/ceremonies', '/no-such-page', '/api/ceremonies/nope'].map((path) =>
+        env.app.request(path),
+      ),
+      // Refusals made by the validator, by a route that throws, and by the body limit.
+      env.app.request('/api/ceremonies/nope/ballots', {
+        method: 'POST',
+        body: '{',
+        headers: { 'content-type': 'application/json' },
+      }),
+      env.app.request('/api/ceremonies/nope/ballots', {
+        method: 'POST',
+        body: '{}',
+        headers: { 'content-type': 'application/json' },
+      }),
+      env.app.request('/api/ceremonies/nope/ballots', {
+        method: 'POST',
+        headers: { 'content-length': String(3 * 1024 * 1024) },
+      }),
+    ];
+    for (const res of await Promise.all(answers)) {
+      for (const [name, value] of expected) expect(res.headers.get(name), `${res.status} ${name}`).toBe(value);
       expect(res.headers.get('x-content-type-options')).toBe('nosniff');
       expect(res.headers.get('content-security-policy')).toContain("default-src 'self'");
       expect(res.headers.get('x-request-id')).toBeTruthy();
