@@ -42,10 +42,20 @@ function limiter(
   const subjectOf = (c: Context<Env>) => {
     let s = subjects.get(c);
     if (!s) {
-      s = subject(c).then((value) => (value === null ? null : deps.wrapper.mac('rate-limit', value)));
+      s = subject(c).then((value) => (value === null ? null : keyOf(value)));
       subjects.set(c, s);
     }
     return s;
+  };
+  // The same addresses and people come again and again (a voter's ballots, a NAT's crowd): their keys are kept.
+  const keys = new Map<string, Promise<string>>();
+  const keyOf = (value: string) => {
+    let key = keys.get(value);
+    if (!key) {
+      if (keys.size >= 10_000) keys.clear();
+      keys.set(value, (key = deps.wrapper.mac('rate-limit', value)));
+    }
+    return key;
   };
   return rateLimiter<Env>({
     windowMs: limit.windowMs,
@@ -72,6 +82,25 @@ export const addressSubject = (deps: AppDeps) => async (c: Context<Env>) => {
 };
 
 /**
+ * Award ids by slug, per database: an award keeps its slug, and a stale entry could only change which counter a
+ * request counts against, never what the route does (it reads the award itself).
+ */
+const awardIds = new WeakMap<object, Map<string, string>>();
+
+async function awardIdOf(deps: AppDeps, slug: string): Promise<string | undefined> {
+  const known = awardIds.get(deps.store.db) ?? new Map<string, string>();
+  awardIds.set(deps.store.db, known);
+  let id = known.get(slug);
+  if (id === undefined) {
+    id = await findCeremonyId(deps.store.db, slug);
+    if (id === undefined) return undefined;
+    if (known.size >= 1000) known.clear();
+    known.set(slug, id);
+  }
+  return id;
+}
+
+/**
  * The person behind the request's voter token for the award in the path (`:slug`), or null when there is no
  * readable token: the route itself refuses those, and they still count against the address limit.
  */
@@ -80,7 +109,7 @@ export const personSubject = (deps: AppDeps) => async (c: Context<Env>) => {
   const token = /^Bearer\s+(\S+)$/i.exec(c.req.header('authorization') ?? '')?.[1] ?? getCookie(c, VOTER_COOKIE);
   const slug = c.req.param('slug');
   if (!token || !slug) return null;
-  const ceremonyId = await findCeremonyId(deps.store.db, slug);
+  const ceremonyId = await awardIdOf(deps, slug);
   if (!ceremonyId) return null;
   try {
     const voter = await readVoterSession(deps, token, ceremonyId);

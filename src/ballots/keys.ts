@@ -62,21 +62,45 @@ const voteKeyRows = prepared((db: Kysely<Database>, v: { ceremonyId: string }) =
     .where('purpose', 'in', PURPOSES),
 );
 
+type VoteKeys = Record<AwardKeyPurpose, Uint8Array>;
+
+/**
+ * Keys read recently, per database and award, with the seq of the award's chain head they were read at. A key is
+ * created and destroyed only in a batch that appends an event to the award's chain (the opening of the vote, its
+ * close, the finalization), so while the head stands the keys do: a ballot then reads no key row
+ * (docs/performance.md).
+ */
+const keysAtHead = new WeakMap<object, Map<string, { head: number; keys: Promise<VoteKeys> }>>();
+
 /**
  * The vote's three keys in one read (a ballot needs all of them), or `wrong-phase` if any is gone: the seal key
- * goes when voting closes.
+ * goes when voting closes. With `head` (the award's chain head as the caller read it), a read at the same head is
+ * reused.
  */
-export async function voteKeys(deps: AppDeps, ceremonyId: string): Promise<Record<AwardKeyPurpose, Uint8Array>> {
+export async function voteKeys(deps: AppDeps, ceremonyId: string, head?: number): Promise<VoteKeys> {
+  if (head === undefined) return readVoteKeys(deps, ceremonyId);
+  const cache = keysAtHead.get(deps.store.db) ?? new Map<string, { head: number; keys: Promise<VoteKeys> }>();
+  keysAtHead.set(deps.store.db, cache);
+  const known = cache.get(ceremonyId);
+  if (known?.head === head) return known.keys;
+  const keys = readVoteKeys(deps, ceremonyId);
+  if (cache.size >= 100) cache.clear();
+  cache.set(ceremonyId, { head, keys });
+  keys.catch(() => cache.delete(ceremonyId));
+  return keys;
+}
+
+async function readVoteKeys(deps: AppDeps, ceremonyId: string): Promise<VoteKeys> {
   const { rows } = await deps.store.db.executeQuery<{ purpose: string; wrapped: string }>(
     voteKeyRows(deps.store.db, { ceremonyId }),
   );
-  const keys: Partial<Record<AwardKeyPurpose, Uint8Array>> = {};
+  const keys: Partial<VoteKeys> = {};
   for (const row of rows) {
     const purpose = row.purpose as AwardKeyPurpose;
     keys[purpose] = await deps.wrapper.unwrap(`award-${purpose}`, row.wrapped);
   }
   if (!PURPOSES.every((p) => keys[p])) throw new ApiError('wrong-phase', 'Voting is not open for this award.');
-  return keys as Record<AwardKeyPurpose, Uint8Array>;
+  return keys as VoteKeys;
 }
 
 const encoder = new TextEncoder();

@@ -78,7 +78,7 @@ export async function castBallot(
   if (c.phase !== 'voting') throw notOpen();
   const { category, nominee } = choiceIn(award, choice);
   const rules = JSON.parse(c.rules) as Rules;
-  const { receipt: receiptKey, seal: sealKey, signals: signalsKey } = await voteKeys(deps, c.id);
+  const { receipt: receiptKey, seal: sealKey, signals: signalsKey } = await voteKeys(deps, c.id, award.head);
   const receipt = await receiptFromKey(receiptKey, voter.personKey, category.id, choice.nonce);
   const tracker = await trackerOf(receipt);
   const binding = `${c.id}\n${category.id}\n${voter.personKey}`;

@@ -13,6 +13,8 @@ export interface AwardRows {
   categories: CategoryRow[];
   nominees: NomineeRow[];
   institutions: InstitutionRow[];
+  /** The seq of the award's chain head when these rows were read (loadAwardRows sets it). */
+  head?: number;
 }
 
 export interface CeremonyContent {

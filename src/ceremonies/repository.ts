@@ -16,10 +16,41 @@ const ceremonyBySlugOrId = prepared((db: Kysely<Database>, v: { slugOrId: string
     .where((eb) => eb.or([eb('slug', '=', v.slugOrId), eb('id', '=', v.slugOrId)])),
 );
 
-const ceremonyWithHead = prepared((db: Kysely<Database>, v: { slugOrId: string }) =>
+/** The ceremony's columns in table order; the three JSON texts are most of a row's bytes. */
+const CEREMONY_COLUMNS = [
+  'id',
+  'slug',
+  'phase',
+  'time_zone',
+  'locales',
+  'content',
+  'rules',
+  'rules_hash',
+  'nominees_hash',
+  'lot_commitment',
+  'lot_secret_wrapped',
+  'pepper_wrapped',
+  'nominating_opens',
+  'nominating_closes',
+  'voting_opens',
+  'voting_closes',
+  'judging_opens',
+  'judging_closes',
+  'version',
+  'created_at',
+  'updated_at',
+] as const satisfies readonly (keyof CeremonyRow)[];
+type TextColumn = 'locales' | 'content' | 'rules';
+const TEXT_COLUMNS: readonly TextColumn[] = ['locales', 'content', 'rules'];
+const STATE_COLUMNS = CEREMONY_COLUMNS.filter(
+  (c): c is Exclude<typeof c, TextColumn> => !TEXT_COLUMNS.includes(c as TextColumn),
+);
+
+/** The row without its texts, and the head of its chain. */
+const ceremonyStateWithHead = prepared((db: Kysely<Database>, v: { slugOrId: string }) =>
   db
     .selectFrom('ceremonies')
-    .selectAll()
+    .select(STATE_COLUMNS)
     .select((eb) =>
       eb
         .selectFrom('events')
@@ -29,6 +60,44 @@ const ceremonyWithHead = prepared((db: Kysely<Database>, v: { slugOrId: string }
     )
     .where((eb) => eb.or([eb('slug', '=', v.slugOrId), eb('id', '=', v.slugOrId)])),
 );
+
+const ceremonyTexts = prepared((db: Kysely<Database>, v: { id: string }) =>
+  db
+    .selectFrom('ceremonies')
+    .select([...TEXT_COLUMNS, 'version', 'updated_at'])
+    .where('id', '=', v.id),
+);
+
+type Texts = Pick<CeremonyRow, TextColumn | 'version' | 'updated_at'>;
+
+/**
+ * The texts (content, rules, locales) read recently, per database, keyed by award id, and used while the row's
+ * version and updated_at are the ones they were read with: Laurel changes them only by a change that moves the
+ * version (a rules edit, a replaced draft). Reading them was most of the cost of reading an award, on every ballot
+ * (docs/performance.md). Everything else in the row is read on every request.
+ */
+const texts = new WeakMap<object, Map<string, Texts>>();
+
+async function ceremonyWithTexts(
+  db: Kysely<Database>,
+  state: Omit<CeremonyRow, TextColumn>,
+): Promise<CeremonyRow | undefined> {
+  const cache = texts.get(db) ?? new Map<string, Texts>();
+  texts.set(db, cache);
+  let known = cache.get(state.id);
+  if (!known || known.version !== state.version || known.updated_at !== state.updated_at) {
+    const { rows } = await db.executeQuery<Texts>(ceremonyTexts(db, { id: state.id }));
+    known = rows[0];
+    // Changed between the two reads: the caller reads the whole row instead.
+    if (!known || known.version !== state.version || known.updated_at !== state.updated_at) return undefined;
+    if (cache.size >= 100) cache.clear();
+    cache.set(state.id, known);
+  }
+  // In the table's column order, as a whole row is read.
+  const row: Record<string, unknown> = {};
+  for (const c of CEREMONY_COLUMNS) row[c] = c in known ? known[c as keyof Texts] : state[c as keyof typeof state];
+  return row as unknown as CeremonyRow;
+}
 
 const ceremonyIdBySlugOrId = prepared((db: Kysely<Database>, v: { slugOrId: string }) =>
   db
@@ -69,17 +138,21 @@ type Structure = Omit<AwardRows, 'ceremony'>;
  * Structures (tracks, categories, nominees, institutions) read recently, per database, keyed by award id and the
  * seq of its chain head. Every change to an award appends an event in the same batch (docs/audit.md §3.4; proved
  * route by route by test/event-coverage.test.ts), so an unchanged head means unchanged rows: the ballot path, which
- * reads the award on every request, then costs one query instead of five. The ceremony row itself (phase, rules)
- * is always read fresh, together with the head.
+ * reads the award on every request, then costs one query instead of five. The ceremony row itself (phase, window)
+ * is read fresh, together with the head, but for its texts (above).
  */
 const structures = new WeakMap<object, Map<string, { head: number; rows: Structure }>>();
 
 export async function loadAwardRows(db: Kysely<Database>, slugOrId: string): Promise<AwardRows | undefined> {
   const {
     rows: [found],
-  } = await db.executeQuery<CeremonyRow & { head: number | string | null }>(ceremonyWithHead(db, { slugOrId }));
+  } = await db.executeQuery<Omit<CeremonyRow, TextColumn> & { head: number | string | null }>(
+    ceremonyStateWithHead(db, { slugOrId }),
+  );
   if (!found) return undefined;
-  const { head, ...ceremony } = found;
+  const { head, ...state } = found;
+  const ceremony = (await ceremonyWithTexts(db, state)) ?? (await findCeremony(db, state.id));
+  if (!ceremony) return undefined;
   const id = ceremony.id;
   const cache = structures.get(db) ?? new Map<string, { head: number; rows: Structure }>();
   structures.set(db, cache);
@@ -107,6 +180,7 @@ export async function loadAwardRows(db: Kysely<Database>, slugOrId: string): Pro
   const r = hit.rows;
   return {
     ceremony,
+    head: Number(head ?? 0),
     tracks: copy(r.tracks),
     categories: copy(r.categories),
     nominees: copy(r.nominees),

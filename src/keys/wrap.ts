@@ -7,6 +7,7 @@
  */
 import { bytesToHex } from '../audit/canonical';
 import { aesGcmOpen, aesGcmSeal, hmacSha256 } from './primitives';
+import { randomBytes } from './random';
 
 const encoder = new TextEncoder();
 
@@ -76,9 +77,7 @@ export async function createWrapper(masterSecret: string): Promise<Wrapper> {
   };
 }
 
-export function randomBytes(n: number): Uint8Array<ArrayBuffer> {
-  return crypto.getRandomValues(new Uint8Array(n));
-}
+export { randomBytes };
 
 export function toBase64Url(bytes: Uint8Array): string {
   let s = '';
