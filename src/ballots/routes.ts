@@ -1,7 +1,7 @@
 /** The public vote: casting ballots with a voter token, and the voter's own marks. */
 import { createRoute, z } from '@hono/zod-openapi';
 import { ballotLimits } from '../abuse/limiter';
-import { requireAward } from '../ceremonies/service';
+import { openVoteAward, requireAward } from '../ceremonies/service';
 import type { AppDeps } from '../deps';
 import { clientAddress, networkOf } from '../http/client';
 import { clientLocale, json, newRouter, problems, SlugParam } from '../http/router';
@@ -58,7 +58,7 @@ export function ballotRoutes(deps: AppDeps) {
       },
     }),
     async (c) => {
-      const award = await requireAward(deps, c.req.valid('param').slug);
+      const award = await openVoteAward(deps, c.req.valid('param').slug);
       const voter = await voterFromBearer(deps, c, award.ceremony.id);
       const address = clientAddress(c, deps.config);
       const result = await castBallot(
