@@ -118,7 +118,21 @@ export async function unsealTracker(sealKey: Uint8Array, sealed: string, binding
   return new TextDecoder().decode(plain);
 }
 
+/**
+ * Signal hashes made recently, per signals key object: many ballots come from one network and one browser. The
+ * key object lives as long as voteKeys keeps it (while the award's head stands), and its hashes with it.
+ */
+const signalHashes = new WeakMap<Uint8Array, Map<string, string>>();
+
 /** HMAC of a network signal under the signals key (lowercase hex, first 16 bytes: enough to group, no more). */
 export async function signalHash(signalsKey: Uint8Array, value: string): Promise<string> {
-  return bytesToHex((await hmacSha256(signalsKey, encoder.encode(value))).subarray(0, 16));
+  let known = signalHashes.get(signalsKey);
+  if (!known) signalHashes.set(signalsKey, (known = new Map()));
+  let hash = known.get(value);
+  if (hash === undefined) {
+    hash = bytesToHex((await hmacSha256(signalsKey, encoder.encode(value))).subarray(0, 16));
+    if (known.size >= 10_000) known.clear();
+    known.set(value, hash);
+  }
+  return hash;
 }
