@@ -1,7 +1,8 @@
 /**
  * The ballot route reuses an open vote's award read for OPEN_VOTE_READ_MS (src/ceremonies/service.ts
- * openVoteAward). What changes meanwhile is caught by the ballot's own batch: a ballot right after the close, or for
- * a nominee taken off the list, is refused and records nothing.
+ * openVoteAward), unless this process committed a change since. What changes meanwhile elsewhere is caught by
+ * the ballot's own batch: a ballot for a nominee taken off the list behind Laurel's back, or right after the
+ * close, is refused and records nothing.
  */
 import { describe, expect, it } from 'vitest';
 import { movePhase, openVoteAward, requireAward } from '../src/ceremonies/service';
@@ -36,7 +37,11 @@ describe('the award read of a ballot', () => {
     expect(await ballots()).toBe(1);
 
     expect((await cast('v3', 'aida')).status).toBe(201);
+    const reused = await openVoteAward(env, 'reuse');
     await movePhase(env, await requireAward(env, id), 'judging', 'cli', 'hand');
+    // A change this process committed is seen at once, however recent the reused read.
+    expect((await openVoteAward(env, 'reuse')).ceremony.phase).toBe('judging');
+    expect(reused.ceremony.phase).toBe('voting');
     const closed = await cast('v4', 'aida');
     expect(closed.status).toBe(409);
     expect((await closed.json()).code).toBe('wrong-phase');

@@ -52,6 +52,14 @@ export async function chainHead(db: Kysely<Database>, chain: string): Promise<Ap
 }
 
 /** Appends the event and applies the change atomically; see the module comment for the retry rule. */
+/**
+ * Changes this process has committed, per store: a reader that keeps what it read for a moment (the ballot route's
+ * award read, src/ceremonies/service.ts openVoteAward) reads again once this moved, so a request that follows a
+ * change made here sees it.
+ */
+const committed = new WeakMap<Store, number>();
+export const committedChanges = (store: Store): number => committed.get(store) ?? 0;
+
 export async function commitChange(store: Store, clock: Clock, change: ChangeSet): Promise<Appended> {
   for (let attempt = 1; ; attempt++) {
     const head = await chainHead(store.db, change.chain);
@@ -76,6 +84,7 @@ export async function commitChange(store: Store, clock: Clock, change: ChangeSet
     });
     try {
       await store.batch([insert, ...(change.changes ?? [])]);
+      committed.set(store, committedChanges(store) + 1);
       return { seq, hash };
     } catch (err) {
       const violation = constraintViolation(err);

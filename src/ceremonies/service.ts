@@ -5,7 +5,7 @@
 import { bytesToHex, canonicalJson, sha256Hex } from '../audit/canonical';
 import { finishClose } from '../ballots/close';
 import { awardKeyStatements } from '../ballots/keys';
-import { type Appended, commitChange } from '../audit/log';
+import { type Appended, commitChange, committedChanges } from '../audit/log';
 import type { AppDeps } from '../deps';
 import { ApiError } from '../errors';
 import { randomBytes } from '../keys/wrap';
@@ -52,30 +52,33 @@ export async function requireAward(deps: AppDeps, slugOrId: string): Promise<Awa
 
 /** How long the ballot route may reuse an award read while its vote is open. */
 export const OPEN_VOTE_READ_MS = 50;
-const openVotes = new WeakMap<object, Map<string, { at: number; award: Promise<AwardRows> }>>();
+type OpenVoteRead = { at: number; changes: number; award: Promise<AwardRows> };
+const openVotes = new WeakMap<object, Map<string, OpenVoteRead>>();
 
 /**
- * The award for a ballot: while its vote is open, a read at most OPEN_VOTE_READ_MS old (of real time) is reused.
- * What can change during a vote (the phase and window, a nominee's listing, the keys) is checked again by the
- * ballot's own batch, in SQL, at its commit (src/ballots/repository.ts votingOpen, nomineeListed), so a reused read
- * can make a ballot fail with a less precise message for that long, never count one it should not. The award
- * read was the last database read of a ballot: 60 µs of the server's thread each (docs/performance.md). The rows
- * are shared: the ballot route only reads them.
+ * The award for a ballot: while its vote is open, a read at most OPEN_VOTE_READ_MS old (of real time) is reused,
+ * unless this process has committed a change since (src/audit/log.ts committedChanges). What another server may
+ * change meanwhile (the phase and window, a nominee's listing, the keys) is checked again by the ballot's own
+ * batch, in SQL, at its commit (src/ballots/repository.ts votingOpen, nomineeListed): a reused read can make a
+ * ballot fail with a less precise message for that long, never count one it should not. The award read was the
+ * last database read of a ballot: 60 µs of the server's thread each (docs/performance.md). The rows are shared:
+ * the ballot route only reads them.
  */
 export async function openVoteAward(deps: AppDeps, slugOrId: string): Promise<AwardRows> {
-  const cache = openVotes.get(deps.store) ?? new Map<string, { at: number; award: Promise<AwardRows> }>();
+  const cache = openVotes.get(deps.store) ?? new Map<string, OpenVoteRead>();
   openVotes.set(deps.store, cache);
   const now = performance.now();
+  const changes = committedChanges(deps.store);
   const known = cache.get(slugOrId);
-  if (known && now - known.at < OPEN_VOTE_READ_MS) return known.award;
+  if (known && now - known.at < OPEN_VOTE_READ_MS && known.changes === changes) return known.award;
   const award = requireAward(deps, slugOrId);
-  cache.set(slugOrId, { at: now, award });
+  if (cache.size >= 1000) cache.clear();
+  cache.set(slugOrId, { at: now, changes, award });
   // Only an open vote is reused; anything else (and a failed read) is read again next time.
   award.then(
     (a) => a.ceremony.phase !== 'voting' && cache.delete(slugOrId),
     () => cache.delete(slugOrId),
   );
-  if (cache.size >= 1000) cache.clear();
   return award;
 }
 
