@@ -130,7 +130,10 @@ function limitBody(maxSize: number): MiddlewareHandler<Env> {
   const counted = bodyLimit({ maxSize, onError: tooLarge });
   return async (c, next) => {
     const length = c.req.header('content-length');
-    if (length === undefined || c.req.header('transfer-encoding') !== undefined) return counted(c, next);
+    const chunked = c.req.header('transfer-encoding') !== undefined;
+    // A GET or HEAD without a body has nothing to count (and asking for its body would build the Request).
+    if ((c.req.method === 'GET' || c.req.method === 'HEAD') && length === undefined && !chunked) return next();
+    if (length === undefined || chunked) return counted(c, next);
     if (Number(length) > maxSize) tooLarge();
     await next();
   };
