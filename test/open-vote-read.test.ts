@@ -10,7 +10,7 @@ import { bearer, smallAward, testEnv } from './helpers';
 import { nonce, openVote, voterToken } from './support/awards';
 
 describe('the award read of a ballot', () => {
-  it('reused within its few milliseconds, never lets a ballot past the close or to a nominee off the list', async () => {
+  it('reused for a few milliseconds, never lets a ballot past the close or to a nominee off the list', async () => {
     const env = await testEnv();
     const id = await openVote(env, smallAward('reuse'));
     // Tokens first, so that each change and the next ballot follow one another within the reuse.

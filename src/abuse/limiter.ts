@@ -1,8 +1,9 @@
 /**
  * Rate limits as hono-rate-limiter middleware, counted where every server sees the counts (src/abuse/store.ts):
  * per client address (proxy headers believed only as TRUST_PROXY says, src/http/client.ts) and per person (the
- * voter token's person key). Keys are HMACs under a server key, so no counter holds an address or a person key. A refused request is a
- * problem+json `rate-limited` with Retry-After, answered before the route runs: it changes nothing.
+ * voter token's person key). Keys are HMACs under a server key, so no counter holds an address or a person key.
+ * A refused request is a problem+json `rate-limited` with Retry-After, answered before the route runs: it changes
+ * nothing.
  */
 import { VOTER_COOKIE } from '../identity/sessions';
 import { getCookie } from 'hono/cookie';

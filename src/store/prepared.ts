@@ -1,7 +1,7 @@
 /**
- * Statements built once per store (or per Kysely instance) and run many times with other values. Building and compiling a query with
- * Kysely cost more than running it on SQLite: about a third of a ballot's time on the server's thread
- * (docs/performance.md). A prepared statement is built once with a marker in place of each value, compiled, and
+ * Statements built once per store (or per Kysely instance) and run many times with other values. Building and
+ * compiling a query with Kysely cost more than running it on SQLite: about a third of a ballot's time on the
+ * server's thread (docs/performance.md). A prepared statement is built once with a marker in place of each value, compiled, and
  * each use only puts the values in the markers' places.
  *
  * The builder must not look at the values (they are markers while it runs): what varies with them (a branch, an

@@ -134,9 +134,8 @@ class SplitDriver implements Driver {
  * idle store never keeps a CLI command alive, and a waiting one always does. If the thread dies, the batches in
  * flight fail as storage errors (answered 503) and the next batch starts a new thread.
  *
- * The batches of one turn of the event loop go over in one message, and come back in one per group: each
- * message wakes the other thread, and a message per ballot cost the server's thread more than the ballot's SQL
- * (docs/performance.md).
+ * The batches of one turn of the event loop go over in one message, and come back in one per group: each message
+ * wakes the other thread, and under a vote that was a wake-up per ballot each way (docs/performance.md).
  */
 class WriterThread {
   readonly #path: string;
