@@ -15,32 +15,16 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { listEvents } from '../../src/audit/log';
 import { openStore } from '../../src/store/node';
-import { nonce } from '../support/awards';
+import { nonce, plainAward } from '../support/awards';
 import { HOSTILE_BODIES, HOSTILE_PARAMS, fill } from '../support/hostile';
 import { bodyText, leaks } from '../support/leaks';
 import { type LaurelProcess, e2eDatabaseUrl, laurelProcess, voterMinter } from './harness';
 
 const SLUG = 'probe-award';
-const award = {
-  format: 'laurel-award/1',
-  slug: SLUG,
-  locales: ['en'],
-  name: { en: 'Probe Award' },
+const award = plainAward(SLUG, {
   rules: { finalists: { mode: 'public', k: 2 }, checkpoints: { everySeconds: 3600, everyBallots: 1000 } },
-  tracks: [
-    {
-      slug: 'main',
-      name: { en: 'Main' },
-      categories: [
-        {
-          slug: 'mentor',
-          name: { en: 'Mentor' },
-          nominees: ['a', 'b', 'c'].map((n) => ({ slug: n, name: { en: n.toUpperCase() } })),
-        },
-      ],
-    },
-  ],
-};
+  categories: { mentor: ['a', 'b', 'c'] },
+});
 
 interface Operation {
   method: string;
