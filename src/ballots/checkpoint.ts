@@ -8,7 +8,7 @@
 import { type Compilable, sql } from 'kysely';
 import { hexToBytes, bytesToHex } from '../audit/canonical';
 import { commitChange } from '../audit/log';
-import { MerkleLog, type MerkleNode, leafHash, nodeHash, sortByTracker } from '../audit/merkle';
+import { MerkleLog, type MerkleNode, leafHash, merkleRoot, sortByTracker } from '../audit/merkle';
 import type { Rules } from '../ceremonies/schemas';
 import type { AppDeps } from '../deps';
 import { ApiError } from '../errors';
@@ -76,13 +76,8 @@ export function nodeReader(store: Store, ceremonyId: string) {
   return async (level: number, index: number): Promise<Uint8Array> => {
     const base = level - (level % STORED_LEVEL_STEP);
     const width = 2 ** (level - base);
-    let nodes = await stored(base, index * width, width);
-    while (nodes.length > 1) {
-      const next: Uint8Array[] = [];
-      for (let i = 0; i < nodes.length; i += 2) next.push(await nodeHash(nodes[i]!, nodes[i + 1]!));
-      nodes = next;
-    }
-    return nodes[0]!;
+    // The node is the root of the perfect subtree over those `width` stored nodes.
+    return merkleRoot(await stored(base, index * width, width));
   };
 }
 
