@@ -87,12 +87,15 @@ export const firstBallot = {
       ),
     ),
   ),
-  signals: prepared<Store, { tracker: string; ceremonyId: string; network: string; agent: string }>((store, v) =>
+};
+
+/** A ballot's network signals (every new ballot, first or superseding), prepared once. */
+export const insertSignals = prepared<Store, { tracker: string; ceremonyId: string; network: string; agent: string }>(
+  (store, v) =>
     store.db
       .insertInto('ballot_signals')
       .values({ tracker: v.tracker, ceremony_id: v.ceremonyId, network: v.network, agent: v.agent }),
-  ),
-};
+);
 
 export function insertMark(
   db: Kysely<Database>,

@@ -20,6 +20,7 @@ import {
   findBallot,
   findMark,
   firstBallot,
+  insertSignals,
   insertBallotGuarded,
   markHolds,
   nomineeListed,
@@ -87,7 +88,7 @@ export async function castBallot(
   const result: CastResult = { receipt, tracker, category: category.id, nominee: nominee.id, outcome: 'new' };
 
   const extras: Compilable[] = [
-    firstBallot.signals(deps.store, {
+    insertSignals(deps.store, {
       tracker,
       ceremonyId: c.id,
       network: await signalHash(signalsKey, signals.network),
