@@ -3,10 +3,26 @@
  * voted) and ballots (what was voted) share no column, hold no time, and the sealed trackers that linked them under
  * `last-counts` are gone with the seal key; after finalization the network signals and their key are gone too.
  */
+import { sql } from 'kysely';
 import { describe, expect, it } from 'vitest';
 import { movePhase, requireAward } from '../src/ceremonies/service';
-import { bearer, post, signIn, testEnv } from './helpers';
+import { emailIdentity, personKey } from '../src/identity/people';
+import { issueVoterSession } from '../src/identity/sessions';
+import { bearer, json, latestCode, post, signIn, testEnv, usingPostgres } from './helpers';
 import { nonce, openVote, plainAward, voterToken } from './support/awards';
+
+/** Of all pairs of `order`, the share that `sequence` lists in the same order: 1 for the same order, ~0.5 at random. */
+function concordance(order: string[], sequence: string[]): number {
+  const at = new Map(sequence.map((v, i) => [v, i]));
+  let same = 0;
+  let pairs = 0;
+  for (let i = 0; i < order.length; i++)
+    for (let j = i + 1; j < order.length; j++) {
+      pairs++;
+      if (at.get(order[i]!)! < at.get(order[j]!)!) same++;
+    }
+  return same / pairs;
+}
 
 describe('privacy of the vote', () => {
   it('after close no column links a mark to a ballot; after finalization no network signal is left', async () => {
@@ -56,5 +72,66 @@ describe('privacy of the vote', () => {
     expect(await db.selectFrom('ballot_signals').selectAll().execute()).toHaveLength(0);
     const left = await db.selectFrom('ceremony_keys').select('purpose').where('ceremony_id', '=', id).execute();
     expect(left.map((k) => k.purpose)).toEqual(['receipt']);
+  });
+
+  it('after close the table order and transactions of marks and ballots keep nothing of the vote’s order', async () => {
+    const env = await testEnv();
+    const id = await openVote(env, plainAward('unordered'));
+    const award = await requireAward(env, id);
+    // One voter verifies by email code: the code's row says when.
+    expect((await post(env, '/api/ceremonies/unordered/verify/email', { email: 'coded@example.kg' })).status).toBe(202);
+    const code = await latestCode(env, 'coded@example.kg');
+    const verified = await post(env, '/api/ceremonies/unordered/verify/email/code', {
+      email: 'coded@example.kg',
+      code,
+    });
+    const coded = (await json(verified)).token as string;
+    const codeRows = () => env.store.db.selectFrom('login_codes').select('id').where('purpose', '=', `voter:${id}`);
+    expect(await codeRows().execute()).toHaveLength(1);
+
+    // Forty voters, one after another: the order the ballots (and marks) arrived in is known here.
+    const keys: string[] = [];
+    const trackers: string[] = [];
+    for (let i = 0; i < 40; i++) {
+      const email = i === 20 ? 'coded@example.kg' : `order${i}@example.kg`;
+      const key = await personKey(env, award.ceremony, emailIdentity(email));
+      const token =
+        i === 20 ? coded : (await issueVoterSession(env, { ceremonyId: id, personKey: key, method: 'email' })).token;
+      const res = await post(
+        env,
+        '/api/ceremonies/unordered/ballots',
+        { category: 'mentor', nominee: ['a', 'b', 'c'][i % 3], nonce: nonce() },
+        bearer(token),
+      );
+      expect(res.status).toBe(201);
+      trackers.push((await json(res)).tracker);
+      keys.push(key);
+    }
+    await movePhase(env, await requireAward(env, id), 'judging', 'cli', 'hand');
+    const { db } = env.store;
+    expect(await codeRows().execute()).toHaveLength(0);
+    if (usingPostgres) {
+      // PostgreSQL: every mark was rewritten by the close, every ballot by its checkpoint; no transaction id that
+      // wrote a ballot wrote a mark (the ballot's own batch wrote both). The row order is docs/deploy.md's step.
+      const xmins = async (table: 'marks' | 'ballots') =>
+        new Set(
+          (await sql<{ x: string }>`select xmin::text as x from ${sql.table(table)}`.execute(db)).rows.map((r) => r.x),
+        );
+      const markTx = await xmins('marks');
+      const ballotTx = await xmins('ballots');
+      expect(markTx.size).toBe(1);
+      expect([...ballotTx].some((x) => markTx.has(x))).toBe(false);
+    } else {
+      // SQLite: a row's place (its rowid) followed insertion until the checkpoint (ballots) and the close (marks)
+      // scattered it. Ordered by rowid, the rows agree with the arrival order about half the time, as at random.
+      const byRowid = async (table: 'marks' | 'ballots', column: string) =>
+        (
+          await sql<{ v: string }>`select ${sql.ref(column)} as v from ${sql.table(table)} order by rowid`.execute(db)
+        ).rows.map((r) => r.v);
+      expect(concordance(trackers, await byRowid('ballots', 'tracker'))).toBeGreaterThan(0.2);
+      expect(concordance(trackers, await byRowid('ballots', 'tracker'))).toBeLessThan(0.8);
+      expect(concordance(keys, await byRowid('marks', 'person_key'))).toBeGreaterThan(0.2);
+      expect(concordance(keys, await byRowid('marks', 'person_key'))).toBeLessThan(0.8);
+    }
   });
 });

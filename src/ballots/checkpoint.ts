@@ -13,7 +13,7 @@ import type { Rules } from '../ceremonies/schemas';
 import type { AppDeps } from '../deps';
 import { ApiError } from '../errors';
 import { chunkedInsert, paramsPerStatement } from '../store/chunks';
-import { type Store, nextTurn } from '../store/store';
+import { type Store, nextTurn, scatterRow } from '../store/store';
 
 export interface CheckpointResult {
   batch: number;
@@ -155,7 +155,9 @@ export async function writeCheckpoint(
     ...chunkedInsert(db, 'tree_nodes', nodeRows, paramsPerStatement(deps.store.dialect)),
     db
       .updateTable('ballots')
-      .set({ batch })
+      // The ballots of a checkpoint leave the order they arrived in: from now on only their batch dates them,
+      // and the batch is public.
+      .set({ batch, ...scatterRow(deps.store.dialect) })
       // This batch's leaves are those from `start` on (the precondition below holds the log there): a range of
       // log_leaves' primary key, each tracker then found by the ballots' primary key. `batch = ?` in the
       // subquery, or `ceremony_id = ?` out here, would let the planner scan every ballot or leaf of the award at

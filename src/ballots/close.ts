@@ -14,6 +14,8 @@ import { ApiError } from '../errors';
 import { computeFinalists } from '../tally';
 import type { FinalistsResult } from '../tally/types';
 import { chunkedInsert } from '../store/chunks';
+import { scatterRow } from '../store/store';
+import { voterCodePurpose } from '../identity/verify';
 import { destroyKeyStatement } from './keys';
 import { lotSecretHex, namedFinalists, tallyCategories, voteCounts } from './tally-input';
 import { checkpointDue, lastCheckpoint, writeCheckpoint } from './checkpoint';
@@ -104,8 +106,14 @@ export async function finishClose(deps: AppDeps, ceremonyId: string): Promise<Fi
         db.deleteFrom('finalists').where('ceremony_id', '=', ceremonyId),
         ...chunkedInsert(db, 'finalists', rows),
         destroyKeyStatement(deps, ceremonyId, 'seal'),
-        // The sealed trackers are unreadable now; clear them so the marks say only who voted.
-        db.updateTable('marks').set({ sealed_tracker: null }).where('ceremony_id', '=', ceremonyId),
+        // The sealed trackers are unreadable now; clear them so the marks say only who voted, not when (nor
+        // in which order: a mark's place in the table follows its ballot's arrival until it is scattered).
+        db
+          .updateTable('marks')
+          .set({ sealed_tracker: null, ...scatterRow(deps.store.dialect) })
+          .where('ceremony_id', '=', ceremonyId),
+        // When each voter's email code was made is of no use after the vote and would date their ballot.
+        db.deleteFrom('login_codes').where('purpose', '=', voterCodePurpose(ceremonyId)),
       ],
     });
   } catch (err) {

@@ -38,7 +38,8 @@ export async function onRoll(deps: AppDeps, ceremonyId: string, key: string): Pr
   return !!row;
 }
 
-const purposeOf = (ceremonyId: string) => `voter:${ceremonyId}`;
+/** The login_codes purpose of an award's voters' email codes (deleted when the vote closes). */
+export const voterCodePurpose = (ceremonyId: string) => `voter:${ceremonyId}`;
 
 /** Mails a code to the address. On a roll award, an address not on the roll gets a mail saying so instead. */
 export async function requestEmailCode(deps: AppDeps, award: AwardRows, rawEmail: string, locale: string) {
@@ -56,7 +57,7 @@ export async function requestEmailCode(deps: AppDeps, award: AwardRows, rawEmail
     deps.mailer.kick();
     return;
   }
-  const { code, statement } = await issueCode(deps, purposeOf(award.ceremony.id), key);
+  const { code, statement } = await issueCode(deps, voterCodePurpose(award.ceremony.id), key);
   const text = voterMail(locale, 'code', { award: name, code: groupCode(code) });
   await deps.store.batch([
     statement,
@@ -69,7 +70,7 @@ export async function verifyEmailCode(deps: AppDeps, award: AwardRows, rawEmail:
   const method = requireMethod(award, 'email', 'roll');
   const { address } = acceptableEmail(rawEmail, rulesOf(award).identity.refuseDisposable);
   const key = await personKey(deps, award.ceremony, emailIdentity(address));
-  await spendCode(deps, purposeOf(award.ceremony.id), key, code);
+  await spendCode(deps, voterCodePurpose(award.ceremony.id), key, code);
   return issueVoterSession(deps, { ceremonyId: award.ceremony.id, personKey: key, email: rawEmail.trim(), method });
 }
 
