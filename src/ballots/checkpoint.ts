@@ -13,7 +13,7 @@ import type { Rules } from '../ceremonies/schemas';
 import type { AppDeps } from '../deps';
 import { ApiError } from '../errors';
 import { chunkedInsert, paramsPerStatement } from '../store/chunks';
-import { type Store, nextTurn, scatterRow } from '../store/store';
+import { type Store, nextTurn } from '../store/store';
 
 export interface CheckpointResult {
   batch: number;
@@ -153,20 +153,7 @@ export async function writeCheckpoint(
       .values({ ceremony_id: ceremonyId, batch, tree_size: treeSize, root, closing: closing ? 1 : 0 }),
     ...chunkedInsert(db, 'log_leaves', leafRows, paramsPerStatement(deps.store.dialect)),
     ...chunkedInsert(db, 'tree_nodes', nodeRows, paramsPerStatement(deps.store.dialect)),
-    db
-      .updateTable('ballots')
-      // The ballots of a checkpoint leave the order they arrived in: from now on only their batch dates them,
-      // and the batch is public.
-      .set({ batch, ...scatterRow(deps.store.dialect) })
-      // This batch's leaves are those from `start` on (the precondition below holds the log there): a range of
-      // log_leaves' primary key, each tracker then found by the ballots' primary key. `batch = ?` in the
-      // subquery, or `ceremony_id = ?` out here, would let the planner scan every ballot or leaf of the award at
-      // each checkpoint (quadratic over a vote; docs/performance.md). Trackers are unique across awards.
-      .where(
-        'tracker',
-        'in',
-        db.selectFrom('log_leaves').select('tracker').where('ceremony_id', '=', ceremonyId).where('idx', '>=', start),
-      ),
+    assignBatch(deps.store, ceremonyId, start, batch),
   ];
   for (let i = 0; i < changes.length; i += 90)
     statements.push(
@@ -211,6 +198,29 @@ export async function writeCheckpoint(
     throw err;
   }
   return { batch, treeSize, root, leaves: sorted.length, closing };
+}
+
+/**
+ * Sets `batch` on the ballots whose leaves this checkpoint appends, the leaves from `start` on. Their trackers come
+ * from a range of log_leaves' primary key, each ballot then found by its own: `batch = ?` in the subquery, or
+ * `ceremony_id = ?` out here, would let the planner scan every ballot or leaf of the award at each checkpoint
+ * (quadratic over a vote; docs/performance.md). Trackers are unique across awards.
+ *
+ * On SQLite and D1 the same statement moves these ballots to the end of the table in tracker order (new rowids
+ * past the largest): a rowid follows insertion, and the order the ballots arrived in would otherwise stay in the
+ * file, lined up with the marks (docs/security.md, "Order of rows"). Afterwards only the batch dates a ballot, and
+ * the batch is public. Moving them to the end keeps the work near the pages they were just written to.
+ */
+function assignBatch(store: Store, ceremonyId: string, start: number, batch: number): Compilable {
+  const { db } = store;
+  const leaves = db.selectFrom('log_leaves').where('ceremony_id', '=', ceremonyId).where('idx', '>=', start);
+  if (store.dialect === 'postgres')
+    return db.updateTable('ballots').set({ batch }).where('tracker', 'in', leaves.select('tracker'));
+  const query = sql`update ballots set batch = ${batch}, rowid = moved.place from (${leaves.select([
+    'tracker',
+    sql<number>`(select max(rowid) from ballots) + row_number() over (order by idx)`.as('place'),
+  ])}) as moved where ballots.tracker = moved.tracker`.compile(db);
+  return { compile: () => query };
 }
 
 /** Whether the award's rules call for a checkpoint now: enough new ballots, or enough time since the last. */

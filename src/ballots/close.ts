@@ -4,7 +4,7 @@
  * their event and the destruction of the seal key (after which nothing links a mark to a ballot). Each step can
  * be run again: the scheduler finishes a close that a crash interrupted.
  */
-import { sql } from 'kysely';
+import { type Compilable, sql } from 'kysely';
 import { chainHead, commitChange } from '../audit/log';
 import { finalistRows, noFinalistEventSince } from '../abuse/repository';
 import { loadAwardRows } from '../ceremonies/repository';
@@ -14,7 +14,7 @@ import { ApiError } from '../errors';
 import { computeFinalists } from '../tally';
 import type { FinalistsResult } from '../tally/types';
 import { chunkedInsert } from '../store/chunks';
-import { scatterRow } from '../store/store';
+import type { Store } from '../store/store';
 import { voterCodePurpose } from '../identity/verify';
 import { destroyKeyStatement } from './keys';
 import { lotSecretHex, namedFinalists, tallyCategories, voteCounts } from './tally-input';
@@ -106,12 +106,7 @@ export async function finishClose(deps: AppDeps, ceremonyId: string): Promise<Fi
         db.deleteFrom('finalists').where('ceremony_id', '=', ceremonyId),
         ...chunkedInsert(db, 'finalists', rows),
         destroyKeyStatement(deps, ceremonyId, 'seal'),
-        // The sealed trackers are unreadable now; clear them so the marks say only who voted, not when (nor
-        // in which order: a mark's place in the table follows its ballot's arrival until it is scattered).
-        db
-          .updateTable('marks')
-          .set({ sealed_tracker: null, ...scatterRow(deps.store.dialect) })
-          .where('ceremony_id', '=', ceremonyId),
+        clearMarks(deps.store, ceremonyId),
         // When each voter's email code was made is of no use after the vote and would date their ballot.
         db.deleteFrom('login_codes').where('purpose', '=', voterCodePurpose(ceremonyId)),
       ],
@@ -122,6 +117,28 @@ export async function finishClose(deps: AppDeps, ceremonyId: string): Promise<Fi
     throw err;
   }
   return result;
+}
+
+/**
+ * The sealed trackers are unreadable once the seal key is gone: cleared, the marks say only who voted. On SQLite and
+ * D1 the same statement moves the award's marks to the end of the table in key order (new rowids past the
+ * largest): until now a mark's rowid followed its ballot's arrival, which dated the vote of its person and lined
+ * the mark up with its ballot (docs/security.md, "Order of rows").
+ */
+function clearMarks(store: Store, ceremonyId: string): Compilable {
+  const { db } = store;
+  if (store.dialect === 'postgres')
+    return db.updateTable('marks').set({ sealed_tracker: null }).where('ceremony_id', '=', ceremonyId);
+  const query = sql`update marks set sealed_tracker = null, rowid = moved.place from (${db
+    .selectFrom('marks')
+    .select([
+      'category_id',
+      'person_key',
+      sql<number>`(select max(rowid) from marks) + row_number() over (order by category_id, person_key)`.as('place'),
+    ])
+    .where('ceremony_id', '=', ceremonyId)}) as moved where marks.ceremony_id = ${ceremonyId}
+    and marks.category_id = moved.category_id and marks.person_key = moved.person_key`.compile(db);
+  return { compile: () => query };
 }
 
 /** Periodic work of the vote: checkpoints when due, and closes to finish. Run by the server's timer and the cron. */

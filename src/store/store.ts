@@ -46,19 +46,6 @@ export function databaseNow(dialect: Dialect, fixedClock?: () => number): () => 
   return () => sql<number>`cast(round((julianday('now') - 2440587.5) * 86400000) as integer)`;
 }
 
-/**
- * An UPDATE's extra assignment that moves the row to a random place in its table, on SQLite and D1: there a row's
- * rowid, and so its place in the file, follows the order rows were inserted in. For marks and ballots that order
- * would line a mark up with its ballot (both are inserted in one batch) and date a ballot to the second, which
- * their columns carry nowhere (docs/security.md, "Order of rows"). A fresh random rowid takes that order away. It
- * is spread into `.set({...})`; the cast is because `rowid` is no column of the schema types. On PostgreSQL the
- * UPDATE itself writes a new row version (its transaction id is the updating one's); see docs/deploy.md for the
- * order of rows there.
- */
-export function scatterRow(dialect: Dialect): Record<never, never> {
-  return dialect === 'postgres' ? {} : ({ rowid: sql`random()` } as Record<never, never>);
-}
-
 export async function readDatabaseNow(db: Kysely<Database>, now: () => RawBuilder<number>): Promise<number> {
   const { rows } = await sql<{ now: number | string }>`select ${now()} as now`.execute(db);
   return Number(rows[0]?.now);
