@@ -6,7 +6,6 @@ import type { Context } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import type { ZodError } from 'zod';
-import { isStorageUnavailable } from './store/store';
 
 export const PROBLEM_CODES = {
   'bad-request': 400,
@@ -128,4 +127,17 @@ export function onError(err: Error, c: Context): Response {
   const headers: Record<string, string> = { 'content-type': 'application/problem+json; charset=utf-8' };
   if (apiError.status === 503) headers['retry-after'] = '1';
   return c.body(JSON.stringify(toProblem(apiError, requestId)), apiError.status, headers);
+}
+
+/** Storage that cannot take writes now (locked, read-only, full, unreachable): answered 503, never 500. */
+export function isStorageUnavailable(err: unknown): boolean {
+  if (!err || typeof err !== 'object') return false;
+  const e = err as { code?: unknown; message?: unknown };
+  const code = typeof e.code === 'string' ? e.code : '';
+  if (/^SQLITE_(BUSY|LOCKED|READONLY|FULL|IOERR|CANTOPEN)/.test(code)) return true;
+  if (['53100', '53200', '57P01', '57P03', '25006', 'ECONNREFUSED', 'ECONNRESET'].includes(code)) return true;
+  const message = typeof e.message === 'string' ? e.message : '';
+  return /database is locked|readonly database|database or disk is full|D1_ERROR: .*(overloaded|timeout)/i.test(
+    message,
+  );
 }

@@ -11,7 +11,7 @@ import { CompactSign, calculateJwkThumbprint, exportJWK, generateKeyPair } from 
 import { beforeAll, describe, expect, it } from 'vitest';
 import { canonicalJson, sha256Hex } from '../src/audit/canonical';
 import { type LoggedEvent, commitment, newSalt, sealEvent } from '../src/audit/chain';
-import type { Bundle } from '../src/bundle/export';
+import type { Bundle } from '../src/bundle/format';
 import type { CheckName } from '../src/verify/checks';
 import { checkFile } from '../src/verify/command';
 import { type BundleFixture, bundleFixture } from './support/bundle';

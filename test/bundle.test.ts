@@ -3,7 +3,7 @@
  * NDJSON with the same content, and nothing in it that identifies a voter or opens a personal commitment.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
-import { DISCLOSED_MEMBERS, type Bundle } from '../src/bundle/export';
+import { DISCLOSED_MEMBERS, type Bundle } from '../src/bundle/format';
 import { readBundle } from '../src/verify/read';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';

@@ -10,7 +10,8 @@ import { join } from 'node:path';
 import { CompiledQuery, sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openSqlite } from '../src/store/sqlite';
-import { type Store, constraintViolation, isStorageUnavailable } from '../src/store/store';
+import { type Store, constraintViolation } from '../src/store/store';
+import { isStorageUnavailable } from '../src/errors';
 
 const raw = (text: string, ...parameters: unknown[]) => CompiledQuery.raw(text, parameters);
 

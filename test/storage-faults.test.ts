@@ -18,7 +18,7 @@ import { sql } from 'kysely';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAward, movePhase, requireAward } from '../src/ceremonies/service';
-import { isStorageUnavailable } from '../src/store/store';
+import { isStorageUnavailable } from '../src/errors';
 import { type TestEnv, bearer, post, signIn, testEnv, usingPostgres } from './helpers';
 import { nonce, voterToken } from './support/awards';
 import {

@@ -11,7 +11,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { bytesToHex, utf8 } from '../src/audit/canonical';
 import type { LoggedEvent } from '../src/audit/chain';
 import { leafCanonical, leafHash, merkleBuilder, merkleRoot, merkleRootHex } from '../src/audit/merkle';
-import type { Bundle, BundleBallot } from '../src/bundle/export';
+import type { Bundle, BundleBallot } from '../src/bundle/format';
 import { BallotLog, newSpans, parseBallotLine } from '../src/verify/ballots';
 import { replay } from '../src/verify/replay';
 import { checkFile } from '../src/verify/command';

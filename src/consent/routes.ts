@@ -16,11 +16,10 @@ import type { AwardRows, CeremonyContent, NomineeContent } from '../ceremonies/m
 import { LocalizedText, Locale } from '../ceremonies/schemas';
 import { requireAward } from '../ceremonies/service';
 import type { AppDeps } from '../deps';
-import { ApiError } from '../errors';
+import { ApiError, isStorageUnavailable } from '../errors';
 import { json, newRouter, organizerRoute, problems, requireOrganizer, SlugParam, type Env } from '../http/router';
 import { type Lang, type MessageKey, translator } from '../i18n/messages';
 import { manageAward } from '../organizers/service';
-import { isStorageUnavailable } from '../store/store';
 import { formatInstant, pickText } from '../web/format';
 import { csrfToken, originGuard, pageLang, verifiedForm } from '../web/security';
 import {

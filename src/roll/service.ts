@@ -25,7 +25,7 @@ import { commitChange } from '../audit/log';
 import type { AwardRows } from '../ceremonies/model';
 import { ceremonyIs } from '../ceremonies/repository';
 import type { AppDeps } from '../deps';
-import { ApiError, type FieldProblem } from '../errors';
+import { ApiError, type FieldProblem, isStorageUnavailable } from '../errors';
 import { DEFAULT_LANG, type Lang, isLang } from '../i18n/messages';
 import { voterMail } from '../identity/mails';
 import { acceptableEmail, emailIdentity, personKey } from '../identity/people';
@@ -33,7 +33,6 @@ import { count, hit } from '../identity/throttle';
 import { awardName, requireMethod, rulesOf } from '../identity/verify';
 import { issueVoterSession } from '../identity/sessions';
 import { newId } from '../store/ids';
-import { isStorageUnavailable } from '../store/store';
 import { canonicalRollCode, groupRollCode, newRollCode } from './codes';
 import {
   type RollCounts,

@@ -109,16 +109,3 @@ export function constraintViolation(err: unknown): ConstraintViolation | null {
   if (e.cause) return constraintViolation(e.cause);
   return null;
 }
-
-/** Storage that cannot take writes now (locked, read-only, full, unreachable): answered 503, never 500. */
-export function isStorageUnavailable(err: unknown): boolean {
-  if (!err || typeof err !== 'object') return false;
-  const e = err as { code?: unknown; message?: unknown };
-  const code = typeof e.code === 'string' ? e.code : '';
-  if (/^SQLITE_(BUSY|LOCKED|READONLY|FULL|IOERR|CANTOPEN)/.test(code)) return true;
-  if (['53100', '53200', '57P01', '57P03', '25006', 'ECONNREFUSED', 'ECONNRESET'].includes(code)) return true;
-  const message = typeof e.message === 'string' ? e.message : '';
-  return /database is locked|readonly database|database or disk is full|D1_ERROR: .*(overloaded|timeout)/i.test(
-    message,
-  );
-}

@@ -17,7 +17,7 @@ import nodeCrypto from 'node:crypto';
 import { bytesToHex, utf8 } from '../audit/canonical';
 import type { LoggedEvent } from '../audit/chain';
 import { leafCanonical, merkleBuilder } from '../audit/merkle';
-import type { BundleBallot } from '../bundle/export';
+import type { BundleBallot } from '../bundle/format';
 
 /**
  * SHA-256 into `out` at `at` with node:crypto. The one-shot `hash` (Node 20.12 and later) asked for a latin1 string

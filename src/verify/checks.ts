@@ -8,7 +8,7 @@ import { calculateJwkThumbprint, compactVerify, importJWK, type JWK } from 'jose
 import { trackersHash } from '../abuse/groups';
 import { canonicalJson, hexToBytes, sha256Hex } from '../audit/canonical';
 import { commitment, verifyChain, type LoggedEvent } from '../audit/chain';
-import { type Bundle, REVIEW_TYPES, disclosedCommitments } from '../bundle/export';
+import { type Bundle, REVIEW_TYPES, disclosedCommitments } from '../bundle/format';
 import { RESULTS_JWS_TYPE } from '../results/signing';
 import { computeFinalists, lotSeed, tally, type TallyInput } from '../tally';
 import { differences, parseTallyInput } from '../tally/input';

@@ -8,7 +8,7 @@ import { createReadStream } from 'node:fs';
 import { open, stat } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
 import { z } from 'zod';
-import { BUNDLE_FORMAT, type Bundle, type BundleBallot } from '../bundle/export';
+import { BUNDLE_FORMAT, type Bundle, type BundleBallot } from '../bundle/format';
 import { BallotLog, type BallotSpans, ballotTableOf, newSpans, parseBallotLine } from './ballots';
 import type { TabledBundle } from './checks';
 

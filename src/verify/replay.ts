@@ -5,7 +5,7 @@
  * ballot of the bundle's {@link BallotTable}. Pure: no database, no clock, no I/O.
  */
 import type { LoggedEvent } from '../audit/chain';
-import type { BundleHeader, BundleReview } from '../bundle/export';
+import type { BundleHeader, BundleReview } from '../bundle/format';
 import type { Conflict, ScoreSheet, TallyBallot, TallyCategory, TallyJuror, Wildcard } from '../tally/types';
 import { type BallotTable, COUNTED, FLAGGED, SUPERSEDED, VOIDED } from './ballots';
 

@@ -26,12 +26,11 @@ import { castBallot, votedCategories } from '../ballots/service';
 import { isListed, type NomineeContent } from '../ceremonies/model';
 import type { LocalizedText } from '../ceremonies/schemas';
 import type { AppDeps } from '../deps';
-import { ApiError } from '../errors';
+import { ApiError, isStorageUnavailable } from '../errors';
 import { clientAddress, networkOf } from '../http/client';
 import type { Env } from '../http/router';
 import { type MessageKey } from '../i18n/messages';
 import type { VoterSession } from '../identity/sessions';
-import { isStorageUnavailable } from '../store/store';
 import {
   BallotClosed,
   type BallotCategory,

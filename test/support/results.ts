@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { expect } from 'vitest';
 import type { LoggedEvent } from '../../src/audit/chain';
 import { listEvents } from '../../src/audit/log';
-import type { Bundle } from '../../src/bundle/export';
+import type { Bundle } from '../../src/bundle/format';
 import { AwardDefinition } from '../../src/ceremonies/schemas';
 import { movePhase, requireAward } from '../../src/ceremonies/service';
 import type { ResultsDocument } from '../../src/results/document';
