@@ -20,6 +20,7 @@ import { loadMigrations } from '../src/store/node';
 import { openPostgres } from '../src/store/postgres';
 import { openSqlite } from '../src/store/sqlite';
 import type { Store } from '../src/store/store';
+import { timeOrderedId } from '../src/store/ids';
 import { type Received, type TestSmtp, startSmtpServer } from './support/smtp';
 
 const FROM = 'Laurel <laurel@awards.example.org>';
@@ -101,6 +102,18 @@ afterEach(async () => {
   await store.close();
 });
 
+describe('time-ordered ids', () => {
+  it('sort by their time, then differ by 80 random bits', () => {
+    const ids = [0, 1, 5, 6, 25, 26, 31, 32, Date.parse('2026-05-01T10:00:00Z'), 2 ** 50 - 1].map((t) =>
+      timeOrderedId('mail', t),
+    );
+    expect([...ids].sort()).toEqual(ids);
+    expect(ids.every((id) => /^mail_[a-z2-7]{26}$/.test(id))).toBe(true);
+    expect(ids[0]).toMatch(/^mail_2222222222/);
+    expect(new Set(Array.from({ length: 1000 }, () => timeOrderedId('mail', 5))).size).toBe(1000);
+  });
+});
+
 describe('outbox over SMTP', () => {
   it('delivers queued mail, non-ASCII intact, then blanks addresses and bodies', async () => {
     const m = mailer();
@@ -129,6 +142,8 @@ describe('outbox over SMTP', () => {
     ]);
     expect((await rows()).map((r) => r.status)).toEqual(['queued', 'queued', 'queued']);
     expect((await rows()).every((r) => r.next_attempt_at === T0 && r.id.startsWith('mail_'))).toBe(true);
+    // Ids sort by the time they were queued (index pages, docs/performance.md), then by 80 random bits.
+    expect((await rows()).every((r) => r.id.slice(0, 15) === timeOrderedId('mail', T0).slice(0, 15))).toBe(true);
 
     expect(await m.flush()).toEqual({ sent: 3, failed: 0, deferred: 0 });
     expect(received).toHaveLength(3);

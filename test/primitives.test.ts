@@ -33,6 +33,27 @@ describe('the crypto primitives', () => {
     );
   });
 
+  it('gives the same bytes when one key array is used again (Node keeps a KeyObject per array)', async () => {
+    const key = bytes(32);
+    const iv = bytes(12);
+    for (const data of [bytes(5), bytes(70), bytes(0)]) {
+      expect(await hex(nodePrimitives.hmacSha256(key, data))).toBe(await hex(webPrimitives.hmacSha256(key, data)));
+      const sealed = await nodePrimitives.aesGcmSeal(key, iv, data, data);
+      expect(bytesToHex(sealed)).toBe(await hex(webPrimitives.aesGcmSeal(key, iv, data, data)));
+      expect(await hex(nodePrimitives.aesGcmOpen(key, iv, sealed, data))).toBe(bytesToHex(data));
+    }
+  });
+
+  it('writes base64url without padding as RFC 4648 says, for every length, and reads it back', () => {
+    for (let n = 0; n <= 70; n++) {
+      const data = bytes(n);
+      expect(toBase64Url(data)).toBe(Buffer.from(data).toString('base64url'));
+      expect(bytesToHex(fromBase64Url(toBase64Url(data)))).toBe(bytesToHex(data));
+    }
+    // A view into a larger buffer encodes only its own bytes.
+    expect(toBase64Url(new Uint8Array([0, 251, 255, 191, 0]).subarray(1, 4))).toBe('-_-_');
+  });
+
   it('refuses a changed ciphertext, tag or additional data on both', async () => {
     const key = bytes(32);
     const iv = bytes(12);

@@ -1,5 +1,5 @@
 /**
- * Where the rate limiters count (hono-rate-limiter `Store`s), in fixed windows aligned on the epoch:
+ * Where the rate limiters (src/abuse/limiter.ts) count, in fixed windows aligned on the epoch:
  *
  * - `ThrottleStore`, the `throttles` table, one upsert statement per hit (src/identity/throttle.ts): every Node
  *   server on one PostgreSQL, and every Worker isolate on one D1, counts into the same rows.
@@ -9,21 +9,32 @@
  *
  * `throttleStore` picks the one for the database.
  */
-import type { ClientRateLimitInfo, HonoConfigType, Store as LimiterStore } from 'hono-rate-limiter';
 import { hit, count, windowStart } from '../identity/throttle';
-import type { Env } from '../http/router';
 import type { Store } from '../store/store';
 import type { AppDeps } from '../deps';
 import { LIMIT_WINDOW_MS } from './limits';
 import { decrementThrottle, purgeThrottles, resetThrottle } from './repository';
 
+/** A key's count in the current window, and when the window ends. */
+export interface WindowCount {
+  totalHits: number;
+  resetTime: Date;
+}
+
+/** A counter per key in fixed windows of `windowMs`. */
+export interface LimiterStore {
+  readonly windowMs: number;
+  get(key: string): Promise<WindowCount>;
+  /** Counts one hit and returns the count with it. */
+  increment(key: string): Promise<WindowCount>;
+  decrement(key: string): Promise<void>;
+  resetKey(key: string): Promise<void>;
+}
+
 /** Expired windows of this store's keys are deleted after this many hits (per process), to keep the table small. */
 const PURGE_EVERY = 1000;
 
-export class ThrottleStore implements LimiterStore<Env> {
-  /** Keys counted here count on every server: the limiter's double-count check must not assume otherwise. */
-  readonly localKeys = false;
-  private windowMs = LIMIT_WINDOW_MS;
+export class ThrottleStore implements LimiterStore {
   private hits = 0;
 
   /**
@@ -35,17 +46,14 @@ export class ThrottleStore implements LimiterStore<Env> {
     private readonly store: Store,
     private readonly clock: () => number,
     readonly prefix: string,
+    readonly windowMs = LIMIT_WINDOW_MS,
   ) {}
-
-  init(options: HonoConfigType<Env>): void {
-    this.windowMs = options.windowMs;
-  }
 
   private resetTime(now: number): Date {
     return new Date(windowStart(now, this.windowMs) + this.windowMs);
   }
 
-  async get(key: string): Promise<ClientRateLimitInfo> {
+  async get(key: string): Promise<WindowCount> {
     const now = this.clock();
     return {
       totalHits: await count(this.store, this.prefix + key, this.windowMs, now),
@@ -53,7 +61,7 @@ export class ThrottleStore implements LimiterStore<Env> {
     };
   }
 
-  async increment(key: string): Promise<ClientRateLimitInfo> {
+  async increment(key: string): Promise<WindowCount> {
     const now = this.clock();
     const totalHits = await hit(this.store, this.prefix + key, this.windowMs, now);
     if (++this.hits % PURGE_EVERY === 0)
@@ -73,9 +81,7 @@ export class ThrottleStore implements LimiterStore<Env> {
 /** Counters of every limiter on one store (so two apps on one in-memory database count together, as on a table). */
 const memoryCounters = new WeakMap<Store, Map<string, { window: number; count: number }>>();
 
-export class MemoryThrottleStore implements LimiterStore<Env> {
-  readonly localKeys = false;
-  private windowMs = LIMIT_WINDOW_MS;
+export class MemoryThrottleStore implements LimiterStore {
   private readonly counters: Map<string, { window: number; count: number }>;
   private hits = 0;
 
@@ -83,14 +89,11 @@ export class MemoryThrottleStore implements LimiterStore<Env> {
     store: Store,
     private readonly clock: () => number,
     readonly prefix: string,
+    readonly windowMs = LIMIT_WINDOW_MS,
   ) {
     let counters = memoryCounters.get(store);
     if (!counters) memoryCounters.set(store, (counters = new Map()));
     this.counters = counters;
-  }
-
-  init(options: HonoConfigType<Env>): void {
-    this.windowMs = options.windowMs;
   }
 
   /** The counter of `key` in the current window (a counter of an older window counts as zero). */
@@ -100,12 +103,12 @@ export class MemoryThrottleStore implements LimiterStore<Env> {
     return counter?.window === window ? counter : { window, count: 0 };
   }
 
-  async get(key: string): Promise<ClientRateLimitInfo> {
+  async get(key: string): Promise<WindowCount> {
     const now = this.clock();
     return { totalHits: this.current(key, now).count, resetTime: this.resetTime(now) };
   }
 
-  async increment(key: string): Promise<ClientRateLimitInfo> {
+  async increment(key: string): Promise<WindowCount> {
     const now = this.clock();
     const counter = this.current(key, now);
     counter.count++;
@@ -134,8 +137,12 @@ export class MemoryThrottleStore implements LimiterStore<Env> {
 }
 
 /** The limiter store for the app's database: its memory on SQLite (one server), the `throttles` table otherwise. */
-export function throttleStore(deps: Pick<AppDeps, 'store' | 'clock'>, prefix: string): LimiterStore<Env> {
+export function throttleStore(
+  deps: Pick<AppDeps, 'store' | 'clock'>,
+  prefix: string,
+  windowMs = LIMIT_WINDOW_MS,
+): LimiterStore {
   return deps.store.dialect === 'sqlite'
-    ? new MemoryThrottleStore(deps.store, deps.clock, prefix)
-    : new ThrottleStore(deps.store, deps.clock, prefix);
+    ? new MemoryThrottleStore(deps.store, deps.clock, prefix, windowMs)
+    : new ThrottleStore(deps.store, deps.clock, prefix, windowMs);
 }

@@ -19,6 +19,7 @@ import { voterCodePurpose } from '../identity/verify';
 import { destroyKeyStatement } from './keys';
 import { lotSecretHex, namedFinalists, tallyCategories, voteCounts } from './tally-input';
 import { checkpointDue, lastCheckpoint, writeCheckpoint } from './checkpoint';
+import { rulesOf } from '../ceremonies/model';
 
 /** Phases after the vote: an award there with frozen rules and no closing checkpoint has a close to finish. */
 export const AFTER_VOTE = ['judging', 'finalized', 'announced', 'amended'];
@@ -46,7 +47,7 @@ export async function finishClose(deps: AppDeps, ceremonyId: string): Promise<Fi
     .executeTakeFirst();
   if (already.length > 0 || !sealed) return null;
 
-  const rules = JSON.parse(award.ceremony.rules) as Rules;
+  const rules = rulesOf(award);
   const lotSecret = await lotSecretHex(deps, award);
   const result = await computeFinalists({
     rules: { finalists: rules.finalists },

@@ -1,6 +1,6 @@
 /** The receipt mail, in en, ru and ky. */
 import type { CategoryRow, NomineeRow } from '../../db/schema';
-import { type AwardRows, type CeremonyContent, type NomineeContent, pick } from '../ceremonies/model';
+import { type AwardRows, type CeremonyContent, type NomineeContent, parsedOnce, pick } from '../ceremonies/model';
 import type { LocalizedText } from '../ceremonies/schemas';
 
 const TEXTS: Record<
@@ -20,21 +20,6 @@ const TEXTS: Record<
     text: `«${v.category}» категориясындагы ${v.nominee} үчүн добушуңуз кабыл алынды.\n\nДүмүрчөк: ${v.receipt}\n\nАны сактап коюңуз: анын жардамы менен сыйлыктын баракчасында добушуңуз жарыяланган бюллетендер журналында бар экенин текшере аласыз. Ал сиздин ким экениңизди ачыкка чыгарбайт.`,
   }),
 };
-
-/**
- * The award's texts parsed once: every ballot mails a receipt, and parsing the award's whole content (its
- * descriptions in three languages) for each one was a measurable part of a ballot (docs/performance.md). Keyed by
- * the JSON text itself, so an edited award is parsed anew; the parsed values are only read.
- */
-const parsed = new Map<string, unknown>();
-function parsedOnce<T>(text: string): T {
-  let value = parsed.get(text);
-  if (value === undefined) {
-    if (parsed.size >= 1000) parsed.clear();
-    parsed.set(text, (value = JSON.parse(text)));
-  }
-  return value as T;
-}
 
 export function receiptMail(
   locale: string,

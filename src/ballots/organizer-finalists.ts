@@ -7,9 +7,8 @@
 import { sql } from 'kysely';
 import { chainHead, commitChange, disclose } from '../audit/log';
 import { finalistRows, insertWildcard, noFinalistEventSince, replacePicksStatements } from '../abuse/repository';
-import { type AwardRows, isListed } from '../ceremonies/model';
+import { type AwardRows, isListed, rulesOf } from '../ceremonies/model';
 import { ceremonyIs } from '../ceremonies/repository';
-import type { Rules } from '../ceremonies/schemas';
 import type { AppDeps } from '../deps';
 import { ApiError } from '../errors';
 import type { FinalistReason } from '../tally/types';
@@ -71,7 +70,7 @@ export async function pickFinalists(
   actor: string,
 ) {
   const c = award.ceremony;
-  const rules = JSON.parse(c.rules) as Rules;
+  const rules = rulesOf(award);
   if (rules.finalists.mode !== 'organizer')
     throw new ApiError('conflict', 'The finalists of this award are chosen by the public vote; add wildcards instead.');
   if (!(PICK_PHASES as readonly string[]).includes(c.phase))

@@ -22,7 +22,7 @@ import {
   statusChangeStatements,
   trackersOfNetwork,
 } from '../abuse/repository';
-import { type AwardRows, isListed } from '../ceremonies/model';
+import { type AwardRows, isListed, rulesOf } from '../ceremonies/model';
 import { ceremonyIs } from '../ceremonies/repository';
 import type { Rules } from '../ceremonies/schemas';
 import type { AppDeps } from '../deps';
@@ -366,7 +366,7 @@ const PUBLISHED = ['announced', 'amended'];
 
 /** Whether anyone may read per-nominee counts now: after publication, or throughout when the rules say so. */
 export function countsArePublic(award: AwardRows): boolean {
-  const rules = JSON.parse(award.ceremony.rules) as Partial<Rules>;
+  const rules: Partial<Rules> = rulesOf(award);
   return rules.liveCounts === true || PUBLISHED.includes(award.ceremony.phase);
 }
 

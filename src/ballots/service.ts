@@ -6,9 +6,8 @@
  */
 import type { Compilable } from 'kysely';
 import { receiptFromKey, trackerOf } from '../audit/receipts';
-import type { AwardRows } from '../ceremonies/model';
+import { type AwardRows, rulesOf } from '../ceremonies/model';
 import { isListed } from '../ceremonies/model';
-import type { Rules } from '../ceremonies/schemas';
 import type { AppDeps } from '../deps';
 import { ApiError } from '../errors';
 import type { VoterSession } from '../identity/sessions';
@@ -78,7 +77,7 @@ export async function castBallot(
   const c = award.ceremony;
   if (c.phase !== 'voting') throw notOpen();
   const { category, nominee } = choiceIn(award, choice);
-  const rules = JSON.parse(c.rules) as Rules;
+  const rules = rulesOf(award);
   const { receipt: receiptKey, seal: sealKey, signals: signalsKey } = await voteKeys(deps, c.id, award.head);
   const receipt = await receiptFromKey(receiptKey, voter.personKey, category.id, choice.nonce);
   const tracker = await trackerOf(receipt);

@@ -16,7 +16,7 @@ import { movePhase, requireAward } from '../ceremonies/service';
 import { loadConfig } from '../config';
 import type { AppDeps } from '../deps';
 import { announceResults, finalizeResults } from '../results/service';
-import { rulesOf } from '../identity/verify';
+import { rulesOf } from '../ceremonies/model';
 import { nodeDeps } from '../runtime/node';
 import { openExampleVote } from './load';
 

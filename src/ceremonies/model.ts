@@ -328,3 +328,31 @@ export function pick(text: LocalizedText | undefined, locale: string, fallback: 
   if (!text) return '';
   return text[locale] ?? text[fallback] ?? Object.values(text)[0] ?? '';
 }
+
+/**
+ * The JSON columns of an award (rules, contents) parsed once per text, and frozen because the value is shared:
+ * every ballot reads the rules and mails texts from the contents, and parsing the rules alone was 13 µs of a
+ * ballot (docs/performance.md). Keyed by the text itself, so an edited award is parsed anew.
+ */
+const parsedTexts = new Map<string, unknown>();
+export function parsedOnce<T>(text: string): T {
+  let value = parsedTexts.get(text);
+  if (value === undefined) {
+    if (parsedTexts.size >= 1000) parsedTexts.clear();
+    parsedTexts.set(text, (value = deepFreeze(JSON.parse(text))));
+  }
+  return value as T;
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === 'object') {
+    for (const member of Object.values(value)) deepFreeze(member);
+    Object.freeze(value);
+  }
+  return value;
+}
+
+/** The award's rules (shared and frozen: copy before changing). */
+export function rulesOf(award: Pick<AwardRows, 'ceremony'>): Rules {
+  return parsedOnce<Rules>(award.ceremony.rules);
+}

@@ -34,7 +34,8 @@ import {
 import { oidcIdentity, personKey } from './people';
 import { VoterToken } from './routes';
 import { issueVoterSession } from './sessions';
-import { requireMethod, rulesOf } from './verify';
+import { requireMethod } from './verify';
+import { rulesOf } from '../ceremonies/model';
 
 export { VOTER_COOKIE } from './sessions';
 import { VOTER_COOKIE } from './sessions';

@@ -3,7 +3,7 @@
  * email path). The address lives only in the outbox until the code is delivered, and then in the voter's
  * encrypted session.
  */
-import type { AwardRows } from '../ceremonies/model';
+import { type AwardRows, rulesOf } from '../ceremonies/model';
 import type { Rules } from '../ceremonies/schemas';
 import type { AppDeps } from '../deps';
 import { ApiError } from '../errors';
@@ -14,10 +14,6 @@ import { issueVoterSession } from './sessions';
 
 /** People verify while nominations or voting are open (and in between, to check a receipt). */
 const VERIFY_PHASES = ['nominating', 'voting', 'judging', 'finalized', 'announced', 'amended'];
-
-export function rulesOf(award: AwardRows): Rules {
-  return JSON.parse(award.ceremony.rules) as Rules;
-}
 
 export function requireMethod(award: AwardRows, ...methods: Rules['identity']['method'][]) {
   const method = rulesOf(award).identity.method;

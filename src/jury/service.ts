@@ -16,9 +16,9 @@ import { canonicalJson } from '../audit/canonical';
 import { pseudonym } from '../audit/chain';
 import { chainHead, commitChange, disclose } from '../audit/log';
 import { finalistRows } from '../abuse/repository';
-import { type AwardRows, type CeremonyContent, isoInZone, pick } from '../ceremonies/model';
+import { type AwardRows, type CeremonyContent, isoInZone, pick, rulesOf } from '../ceremonies/model';
 import { ceremonyIs } from '../ceremonies/repository';
-import type { LocalizedText, Rules } from '../ceremonies/schemas';
+import type { LocalizedText } from '../ceremonies/schemas';
 import type { AppDeps } from '../deps';
 import { ApiError } from '../errors';
 import type { Lang } from '../i18n/messages';
@@ -76,7 +76,6 @@ const jurorAudience = (ceremonyId: string) => `laurel:juror:${ceremonyId}`;
 export const invitationPath = (token: string) => `/jury/invitations/${token}`;
 
 const actorOf = (juror: Pick<JurorRow, 'pseudonym'>) => `juror:${juror.pseudonym}`;
-const rulesOf = (award: AwardRows) => JSON.parse(award.ceremony.rules) as Rules;
 const defaultLocale = (award: AwardRows) => (JSON.parse(award.ceremony.locales) as string[])[0] ?? 'en';
 
 // ---------------------------------------------------------------------------------------------------------------

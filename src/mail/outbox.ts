@@ -23,7 +23,7 @@
 import { type Compilable, type Kysely, type SqlBool, sql } from 'kysely';
 import type { Database, OutboxRow } from '../../db/schema';
 import { chunkedInsert } from '../store/chunks';
-import { newId } from '../store/ids';
+import { timeOrderedId } from '../store/ids';
 import { prepared } from '../store/prepared';
 import type { Store } from '../store/store';
 import type { FlushReport, MailMessage, Mailer, MailTransport } from './types';
@@ -304,7 +304,8 @@ export function createMailer(options: MailerOptions): Mailer {
     const to = message.to.trim();
     if (!to || /[\r\n]/.test(to)) throw new Error('mail: the recipient address is empty or malformed');
     return {
-      id: newId('mail'),
+      // Sorted by time: every ballot queues a receipt, and a random key was a random index page per ballot.
+      id: timeOrderedId('mail', now),
       ceremony_id: message.ceremonyId ?? null,
       kind: message.kind,
       to_address: to,

@@ -7,9 +7,9 @@ import type { Compilable } from 'kysely';
 import type { CategoryRow, NomineeRow } from '../../db/schema';
 import { canonicalJson, sha256Hex } from '../audit/canonical';
 import { type Appended, commitChange, disclose } from '../audit/log';
-import { type AwardRows, type NomineeContent, isListed, nomineeRow, pick } from '../ceremonies/model';
+import { type AwardRows, type NomineeContent, isListed, nomineeRow, pick, rulesOf } from '../ceremonies/model';
 import { ceremonyIs, chunkedInsert } from '../ceremonies/repository';
-import type { LocalizedText, Phase, Rules } from '../ceremonies/schemas';
+import type { LocalizedText, Phase } from '../ceremonies/schemas';
 import { requireAward } from '../ceremonies/service';
 import { toCsv } from '../csv/csv';
 import type { AppDeps } from '../deps';
@@ -53,7 +53,6 @@ const frozenError = () =>
 const contentHash = (content: NomineeContent) => sha256Hex(canonicalJson(content));
 
 export const defaultLocale = (award: AwardRows) => (JSON.parse(award.ceremony.locales) as string[])[0] ?? 'en';
-const rulesOf = (award: AwardRows) => JSON.parse(award.ceremony.rules) as Rules;
 
 export function findCategory(award: AwardRows, slugOrId: string): CategoryRow {
   const category = award.categories.find((c) => c.slug === slugOrId || c.id === slugOrId);

@@ -15,7 +15,7 @@ import { finalistRows } from '../abuse/repository';
 import { destroyKeyStatement } from '../ballots/keys';
 import { lastCheckpoint } from '../ballots/checkpoint';
 import { lotSecretHex, namedFinalists, tallyCategories, voteCounts } from '../ballots/tally-input';
-import type { AwardRows } from '../ceremonies/model';
+import { type AwardRows, rulesOf } from '../ceremonies/model';
 import { ceremonyIs } from '../ceremonies/repository';
 import type { Rules } from '../ceremonies/schemas';
 import type { AppDeps } from '../deps';
@@ -53,7 +53,7 @@ export async function computeResults(
   if (!c.rules_hash || !c.nominees_hash || !c.lot_commitment || !closing?.closing)
     throw new ApiError('wrong-phase', 'The vote of this award has not closed yet; there is nothing to finalize.');
   const head = (await chainHead(db, c.id))!;
-  const rules = JSON.parse(c.rules) as Rules;
+  const rules = rulesOf(award);
   const rows = await finalistRows(db, c.id);
   const lotSecret = await lotSecretHex(deps, award);
   const categories = tallyCategories(award);

@@ -23,7 +23,7 @@ import { leafHash, verifyInclusion } from '../audit/merkle';
 import { formatReceipt, parseReceipt } from '../audit/receipts';
 import { checkReceipt } from '../ballots/proofs';
 import { castBallot, votedCategories } from '../ballots/service';
-import { isListed, type NomineeContent } from '../ceremonies/model';
+import { isListed, type NomineeContent, rulesOf } from '../ceremonies/model';
 import type { LocalizedText } from '../ceremonies/schemas';
 import type { AppDeps } from '../deps';
 import { ApiError, isStorageUnavailable } from '../errors';
@@ -44,7 +44,7 @@ import {
 } from './ballot-pages';
 import { pickText } from './format';
 import { BALLOT_STATUSES, type BallotStatus, ReceiptCheckPage, ReceiptFormPage } from './receipt-pages';
-import { type AwardPage, type C, openAwardPage, rulesOf, csrfFailed, errorPage, privatePage, render } from './render';
+import { type AwardPage, type C, openAwardPage, csrfFailed, errorPage, privatePage, render } from './render';
 import { csrfToken, currentVoter, originGuard, verifiedForm } from './security';
 
 /** Whether an award takes ballots at `now` (the database clock): phase voting, inside the window. */

@@ -9,7 +9,6 @@ import { raw } from 'hono/html';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import type { CeremonyRow } from '../../db/schema';
 import type { AwardRows, CeremonyContent } from '../ceremonies/model';
-import type { Rules } from '../ceremonies/schemas';
 import { requireAward } from '../ceremonies/service';
 import type { AppDeps } from '../deps';
 import { ApiError, isStorageUnavailable } from '../errors';
@@ -140,8 +139,6 @@ export async function publishedAward(deps: AppDeps, slug: string): Promise<Award
 export async function managedAward(deps: AppDeps, who: OrganizerPrincipal, slug: string): Promise<AwardRows> {
   return (await manageAward(deps, who, slug)).award;
 }
-
-export const rulesOf = (award: AwardRows) => JSON.parse(award.ceremony.rules) as Rules;
 
 /** A public page of one award: the award, the page language among its locales, its translator and fallback. */
 export interface AwardPage {

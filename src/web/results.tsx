@@ -22,7 +22,7 @@ import type { Child } from 'hono/jsx';
 import { streamSSE } from 'hono/streaming';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { turnout } from '../ballots/review';
-import type { AwardRows, NomineeContent } from '../ceremonies/model';
+import { type AwardRows, type NomineeContent, rulesOf } from '../ceremonies/model';
 import type { LocalizedText, Rules } from '../ceremonies/schemas';
 import type { AppDeps } from '../deps';
 import { ApiError } from '../errors';
@@ -196,7 +196,7 @@ function newsOf(t: Translate, view: PublicResults, steps: CeremonyStep[], names:
 
 /** The top of the jury scale in rubric mode (bars of scores are drawn against it); ranking points have none. */
 function juryTop(award: AwardRows): number | undefined {
-  const rules = JSON.parse(award.ceremony.rules) as Partial<Rules>;
+  const rules: Partial<Rules> = rulesOf(award);
   return rules.jury?.mode === 'rubric' ? rules.jury.scale[1] : undefined;
 }
 

@@ -13,7 +13,7 @@
 import { Hono } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import type { CategoryRow, CeremonyRow } from '../../db/schema';
-import { isListed, type NomineeContent } from '../ceremonies/model';
+import { isListed, type NomineeContent, rulesOf } from '../ceremonies/model';
 import type { LocalizedText } from '../ceremonies/schemas';
 import type { AppDeps } from '../deps';
 import { ApiError } from '../errors';
@@ -26,16 +26,7 @@ import type { NominationInput } from '../nominations/schemas';
 import { clientAddress } from '../roll/client';
 import { verifyRollCode } from '../roll/service';
 import { formatInstant, pickText, sameSitePath } from './format';
-import {
-  type AwardPage,
-  type C,
-  openAwardPage,
-  rulesOf,
-  csrfFailed,
-  errorMessageKey,
-  privatePage,
-  render,
-} from './render';
+import { type AwardPage, type C, openAwardPage, csrfFailed, errorMessageKey, privatePage, render } from './render';
 import { csrfToken, currentVoter, originGuard, startVoterSession, verifiedForm } from './security';
 import {
   type MyNominationItem,
