@@ -39,7 +39,8 @@ export async function createWrapper(masterSecret: string): Promise<Wrapper> {
   const macKeys = new Map<string, Promise<Uint8Array<ArrayBuffer>>>();
   const derived = new Map<string, Promise<Uint8Array<ArrayBuffer>>>();
   const unwrapped = new Map<string, Promise<Uint8Array<ArrayBuffer>>>();
-  const remember = (
+  /** The kept value itself: for keys used only in here (never handed out, so nobody can change them). */
+  const kept = (
     cache: Map<string, Promise<Uint8Array<ArrayBuffer>>>,
     key: string,
     make: () => Promise<Uint8Array<ArrayBuffer>>,
@@ -51,14 +52,17 @@ export async function createWrapper(masterSecret: string): Promise<Wrapper> {
       cache.set(key, value);
       value.catch(() => cache.delete(key));
     }
-    return value.then((bytes) => new Uint8Array(bytes));
+    return value;
   };
+  /** A copy of the kept value, for callers. */
+  const remember = (...args: Parameters<typeof kept>) => kept(...args).then((bytes) => new Uint8Array(bytes));
   return {
     derive(purpose) {
       return remember(derived, purpose, () => hkdf(`laurel derive v1 ${purpose}`));
     },
     async mac(purpose, data) {
-      const key = await remember(macKeys, purpose, () => hkdf(`laurel mac v1 ${purpose}`));
+      // The same array every time: node:crypto keeps a KeyObject per key array (src/runtime/crypto.ts).
+      const key = await kept(macKeys, purpose, () => hkdf(`laurel mac v1 ${purpose}`));
       return bytesToHex(await hmacSha256(key, encoder.encode(data)));
     },
     async wrap(purpose, secret) {
