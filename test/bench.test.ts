@@ -3,6 +3,7 @@
  * finalizes, exports and verifies a few thousand generated ballots, and prints every figure issue 9 names. No
  * timing is asserted here (docs/performance.md holds the figures); the run must work and its bundle verify.
  */
+import { existsSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { run } from './support/run';
 
@@ -16,7 +17,7 @@ describe('laurel bench', () => {
       env,
     );
     expect(r.code, r.stderr).toBe(0);
-    const f = JSON.parse(r.stdout) as Record<string, number | boolean | string>;
+    const f = JSON.parse(r.stdout) as Record<string, number | boolean | string | null>;
     for (const key of [
       'vote_rps',
       'echo_rps',
@@ -37,6 +38,11 @@ describe('laurel bench', () => {
     expect(f.verify_ok).toBe(true);
     expect(f.ballots).toBe(3000);
     expect(f.verify_rss_mb).toBeGreaterThan(0);
+    // Stolen CPU time is read from Linux's /proc/stat; elsewhere it is null, never made up.
+    for (const key of ['vote_steal_s', 'million_steal_s']) {
+      if (existsSync('/proc/stat')) expect(f[key], key).toBeGreaterThanOrEqual(0);
+      else expect(f[key], key).toBeNull();
+    }
     expect(r.stderr).toContain('3,000 ballots: generate, close, tally, export, verify');
   }, 180_000);
 });
