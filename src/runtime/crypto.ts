@@ -14,7 +14,9 @@ const gcm = (key: Uint8Array) => `aes-${key.length * 8}-gcm` as 'aes-256-gcm';
 
 /**
  * Keys as node:crypto KeyObjects, made once per key array: given raw bytes, each HMAC and cipher imports the key
- * anew (a third of an HMAC's time). The vote's keys are long-lived arrays (src/ballots/keys.ts keeps them).
+ * anew (a third of an HMAC's time). The vote's keys are long-lived arrays (src/ballots/keys.ts keeps them). Keyed
+ * by the array itself, which is sound because no key array is changed after its first use (src/keys/wrap.ts hands
+ * callers copies and keeps its own).
  */
 const keyObjects = new WeakMap<Uint8Array, KeyObject>();
 function keyObject(key: Uint8Array): KeyObject {
