@@ -9,6 +9,7 @@
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { once } from 'node:events';
 import { writeCheckpoint } from '../ballots/checkpoint';
 import { bundleNdjson, bundleParts } from '../bundle/export';
@@ -123,6 +124,33 @@ async function verifyChild(file: string): Promise<{ ok: boolean; seconds: number
   const [code] = (await once(child, 'exit')) as [number | null];
   const rss = /"maxRssKb":(\d+)/.exec(stderr);
   return { ok: code === 0, seconds: seconds(started), rssMb: rss ? Math.round(Number(rss[1]) / 1024) : -1 };
+}
+
+/**
+ * measureMillion in a child process. Run after the load half in the bench's own process, whose load generator
+ * (autocannon) had run there, one checkpoint in about two hundred blocked the event loop for 55–154 ms; alone in a
+ * process the same work stays under 40 ms (docs/performance.md). A server runs no load generator.
+ */
+export async function measureMillionApart(
+  env: Record<string, string>,
+  n: number,
+  bundleFile: string,
+): Promise<MillionFigures> {
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', fileURLToPath(new URL('./million-child.ts', import.meta.url))],
+    {
+      env: { ...process.env, LAUREL_BENCH_MILLION: JSON.stringify({ env, n, bundleFile }) },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
+  let stdout = '';
+  let stderr = '';
+  child.stdout!.on('data', (d) => (stdout += d));
+  child.stderr!.on('data', (d) => (stderr = (stderr + String(d)).slice(-4000)));
+  const [code] = (await once(child, 'exit')) as [number | null];
+  if (code !== 0) throw new Error(`the million-ballot half failed (exit ${code}): ${stderr}`);
+  return JSON.parse(stdout.trim().split('\n').pop()!) as MillionFigures;
 }
 
 export async function measureMillion(
