@@ -19,7 +19,7 @@ import { voterCodePurpose } from '../identity/verify';
 import { destroyKeyStatement } from './keys';
 import { lotSecretHex, namedFinalists, tallyCategories, voteCounts } from './tally-input';
 import { checkpointDue, lastCheckpoint, writeCheckpoint } from './checkpoint';
-import { rulesOf } from '../ceremonies/model';
+import { parsedOnce, rulesOf } from '../ceremonies/model';
 
 /** Phases after the vote: an award there with frozen rules and no closing checkpoint has a close to finish. */
 export const AFTER_VOTE = ['judging', 'finalized', 'announced', 'amended'];
@@ -153,7 +153,7 @@ export async function ballotsTick(deps: AppDeps): Promise<void> {
     .execute();
   for (const award of awards) {
     if (award.phase === 'voting') {
-      const rules = JSON.parse(award.rules) as Rules;
+      const rules = parsedOnce<Rules>(award.rules);
       const last = await db
         .selectFrom('events')
         .select('at')

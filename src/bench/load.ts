@@ -3,7 +3,7 @@
  * verified beforehand, ballots cast at a fixed number of connections for a fixed time; then the same load against
  * a bare Hono echo server (src/bench/echo.ts), so that the figures are a ratio on the same machine.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { createInterface } from 'node:readline';
 import autocannon from 'autocannon';
@@ -15,6 +15,7 @@ import { issueVoterSession } from '../identity/sessions';
 import type { AwardRows } from '../ceremonies/model';
 import type { AppDeps } from '../deps';
 import { nodeDeps, readExample } from '../runtime/node';
+import { spawnTsx, stderrTail } from './child';
 
 export interface LoadOptions {
   /** Environment of the server child (DATABASE_URL, MASTER_SECRET, …). */
@@ -83,17 +84,11 @@ export async function startChild(
   script: string,
   env: Record<string, string>,
 ): Promise<{ child: ChildProcess; port: number }> {
-  // LAUREL_PROFILE=DIR: each child writes a CPU profile there when it stops (docs/performance.md).
-  const profile = process.env.LAUREL_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.LAUREL_PROFILE}`] : [];
-  const child = spawn(process.execPath, [...profile, '--import', 'tsx', script], {
-    env: { ...process.env, ...env, PORT: '0' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let errors = '';
-  child.stderr!.on('data', (d) => (errors = (errors + String(d)).slice(-4000)));
+  const child = spawnTsx([script], { ...env, PORT: '0' }, 'pipe');
+  const errors = stderrTail(child);
   const lines = createInterface({ input: child.stdout! });
   const port = await new Promise<number>((resolve, reject) => {
-    child.once('exit', (code) => reject(new Error(`${script} exited (${code}) before serving: ${errors}`)));
+    child.once('exit', (code) => reject(new Error(`${script} exited (${code}) before serving: ${errors()}`)));
     lines.on('line', (line) => {
       const m = /"port":(\d+)|localhost:(\d+)/.exec(line);
       if (m) resolve(Number(m[1] ?? m[2]));

@@ -6,11 +6,10 @@
  * bundle export, and `laurel verify` of that bundle in a child process (its time and peak memory). While the close
  * and the finalization run, a timer measures how long the event loop was blocked at a time.
  */
-import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { once } from 'node:events';
+import { fileURLToPath } from 'node:url';
 import { writeCheckpoint } from '../ballots/checkpoint';
 import { bundleNdjson, bundleParts } from '../bundle/export';
 import { movePhase, requireAward } from '../ceremonies/service';
@@ -19,6 +18,7 @@ import type { AppDeps } from '../deps';
 import { announceResults, finalizeResults } from '../results/service';
 import { rulesOf } from '../ceremonies/model';
 import { nodeDeps } from '../runtime/node';
+import { runTsx } from './child';
 import { openExampleVote } from './load';
 
 export interface MillionFigures {
@@ -115,13 +115,7 @@ async function generate(deps: AppDeps, ceremonyId: string, n: number): Promise<C
 /** Runs `laurel verify FILE` in a child process; its exit status, time and peak resident memory. */
 async function verifyChild(file: string): Promise<{ ok: boolean; seconds: number; rssMb: number }> {
   const started = performance.now();
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'verify', file], {
-    env: { ...process.env, LAUREL_REPORT_RSS: '1' },
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
-  let stderr = '';
-  child.stderr!.on('data', (d) => (stderr += d));
-  const [code] = (await once(child, 'exit')) as [number | null];
+  const { code, stderr } = await runTsx(['src/cli.ts', 'verify', file], { LAUREL_REPORT_RSS: '1' });
   const rss = /"maxRssKb":(\d+)/.exec(stderr);
   return { ok: code === 0, seconds: seconds(started), rssMb: rss ? Math.round(Number(rss[1]) / 1024) : -1 };
 }
@@ -136,19 +130,10 @@ export async function measureMillionApart(
   n: number,
   bundleFile: string,
 ): Promise<MillionFigures> {
-  const child = spawn(
-    process.execPath,
-    ['--import', 'tsx', fileURLToPath(new URL('./million-child.ts', import.meta.url))],
-    {
-      env: { ...process.env, LAUREL_BENCH_MILLION: JSON.stringify({ env, n, bundleFile }) },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    },
-  );
-  let stdout = '';
-  let stderr = '';
-  child.stdout!.on('data', (d) => (stdout += d));
-  child.stderr!.on('data', (d) => (stderr = (stderr + String(d)).slice(-4000)));
-  const [code] = (await once(child, 'exit')) as [number | null];
+  const script = fileURLToPath(new URL('./million-child.ts', import.meta.url));
+  const { code, stdout, stderr } = await runTsx([script], {
+    LAUREL_BENCH_MILLION: JSON.stringify({ env, n, bundleFile }),
+  });
   if (code !== 0) throw new Error(`the million-ballot half failed (exit ${code}): ${stderr}`);
   return JSON.parse(stdout.trim().split('\n').pop()!) as MillionFigures;
 }
