@@ -32,7 +32,8 @@ export function testClock(start = Date.parse('2026-03-01T09:00:00Z')) {
   });
 }
 
-export async function openTestStore(clock?: () => number): Promise<Store> {
+/** A fresh database of this run's kind, with `migrations` applied (all of db/migrations by default). */
+export async function openTestStore(clock?: () => number, migrations = loadMigrations()): Promise<Store> {
   let store: Store;
   if (usingPostgres) {
     const url = new URL(process.env.DATABASE_URL!);
@@ -46,7 +47,7 @@ export async function openTestStore(clock?: () => number): Promise<Store> {
   } else {
     store = openSqlite({ path: ':memory:', clock });
   }
-  await migrate(store, loadMigrations());
+  await migrate(store, migrations);
   return store;
 }
 
