@@ -5,13 +5,13 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 
-/** Starts `node --import tsx ARGS…`; its stderr is a pipe, its stdout a pipe or ignored. */
-export function spawnTsx(args: string[], env: Record<string, string>, stdout: 'pipe' | 'ignore'): ChildProcess {
+/** Starts `node --import tsx ARGS…` with its stdout and stderr as pipes (read them, or the child stalls). */
+export function spawnTsx(args: string[], env: Record<string, string>): ChildProcess {
   // LAUREL_PROFILE=DIR: each child writes a CPU profile there when it stops (docs/performance.md).
   const profile = process.env.LAUREL_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.LAUREL_PROFILE}`] : [];
   return spawn(process.execPath, [...profile, '--import', 'tsx', ...args], {
     env: { ...process.env, ...env },
-    stdio: ['ignore', stdout, 'pipe'],
+    stdio: ['ignore', 'pipe', 'pipe'],
   });
 }
 
@@ -27,7 +27,7 @@ export async function runTsx(
   args: string[],
   env: Record<string, string>,
 ): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const child = spawnTsx(args, env, 'pipe');
+  const child = spawnTsx(args, env);
   const stderr = stderrTail(child);
   let stdout = '';
   child.stdout!.on('data', (d) => (stdout += d));

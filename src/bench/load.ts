@@ -84,7 +84,7 @@ export async function startChild(
   script: string,
   env: Record<string, string>,
 ): Promise<{ child: ChildProcess; port: number }> {
-  const child = spawnTsx([script], { ...env, PORT: '0' }, 'pipe');
+  const child = spawnTsx([script], { ...env, PORT: '0' });
   const errors = stderrTail(child);
   const lines = createInterface({ input: child.stdout! });
   const port = await new Promise<number>((resolve, reject) => {
